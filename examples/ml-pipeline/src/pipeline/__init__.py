@@ -1,0 +1,1 @@
+"""Speech pipeline: ingest -> asr -> diarize -> align -> summarize."""

@@ -1,0 +1,108 @@
+"""The command line: parses arguments, calls commands/, maps errors to exit codes in one place."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+import click
+
+from dockopt import __version__
+from dockopt.errors import EXIT_ERROR, DockoptError
+from dockopt.findings import Severity
+
+_FORMATS = ("text", "json", "sarif", "github")
+
+
+def _csv(values: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+def _guard(action: Callable[[], int]) -> None:
+    try:
+        code = action()
+    except DockoptError as exc:
+        click.echo(f"dockopt: error: {exc.message}", err=True)
+        code = exc.exit_code
+    except KeyboardInterrupt:
+        click.echo("dockopt: interrupted", err=True)
+        code = 130
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="dockopt")
+def main() -> None:
+    """Audit, fix, build and verify the Docker images of Python and ML projects."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--format", "output_format", type=click.Choice(_FORMATS), default="text", show_default=True)
+@click.option("--select", multiple=True, help="Only these rules (ids or prefixes, comma-separated; ALL).")
+@click.option("--extend-select", multiple=True, help="Add rules to the selection (e.g. DO305).")
+@click.option("--ignore", multiple=True, help="Skip these rules (ids or prefixes).")
+@click.option(
+    "--fail-on",
+    type=click.Choice([s.value for s in Severity]),
+    help="Exit 1 when a finding is at least this severe (default: warning).",
+)
+@click.option("--config", "config_path", help="Configuration file (default: nearest .dockopt.toml or pyproject.toml).")
+@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: CPU count).")
+@click.option("--color/--no-color", default=None, help="Force colour on or off in text output.")
+def lint(
+    paths: tuple[str, ...],
+    output_format: str,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    fail_on: str | None,
+    config_path: str | None,
+    isolated: bool,
+    output: str | None,
+    jobs: int | None,
+    color: bool | None,
+) -> None:
+    """Report problems in Dockerfiles; directories are searched recursively."""
+    from dockopt.commands.lint import LintOptions, run_lint
+
+    options = LintOptions(
+        paths=paths,
+        output_format=output_format,
+        select=_csv(select) or None,
+        extend_select=_csv(extend_select),
+        ignore=_csv(ignore),
+        fail_on=Severity.parse(fail_on) if fail_on else None,
+        config_path=config_path,
+        isolated=isolated,
+        jobs=jobs,
+        color=color,
+    )
+
+    def action() -> int:
+        if output:
+            with open(output, "w", encoding="utf-8") as stream:
+                return run_lint(options, stream)
+        return run_lint(options)
+
+    _guard(action)
+
+
+@main.command("rules")
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
+def rules_command(output_format: str) -> None:
+    """List every rule: id, name, severity, summary."""
+    from dockopt.commands.rules import list_rules
+
+    _guard(lambda: list_rules(sys.stdout, output_format))
+
+
+@main.command()
+@click.argument("rule")
+def explain(rule: str) -> None:
+    """Show the full documentation of one rule."""
+    from dockopt.commands.rules import explain as explain_rule
+
+    _guard(lambda: explain_rule(rule, sys.stdout))

@@ -1,0 +1,113 @@
+"""`dockopt lint PATH...`: findings for Dockerfiles and directories of them."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from dockopt.config import Config, check_rule_selector, find_config, load_config
+from dockopt.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
+from dockopt.findings import Finding, Severity
+from dockopt.lint import FileResult, lint_files
+from dockopt.report import LintResult, render
+from dockopt.repo.discovery import find_dockerfiles
+from dockopt.rules.registry import all_rules
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    paths: tuple[str, ...]
+    output_format: str = "text"
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: Severity | None = None
+    config_path: str | None = None
+    isolated: bool = False
+    jobs: int | None = None
+    color: bool | None = None
+
+
+def resolve_config(options: LintOptions) -> Config:
+    known = frozenset(all_rules())
+    for selector in (*(options.select or ()), *options.extend_select, *options.ignore):
+        check_rule_selector(selector, known, "command line")
+    if options.isolated:
+        base = Config()
+    elif options.config_path:
+        path = Path(options.config_path)
+        if not path.is_file():
+            raise UsageError(f"--config {options.config_path}: no such file")
+        base = load_config(path, known)
+    else:
+        found = find_config(Path(options.paths[0]) if options.paths else Path.cwd())
+        base = load_config(found, known) if found else Config()
+    return base.with_overrides(options.select, options.extend_select, options.ignore, options.fail_on)
+
+
+def collect_files(paths: tuple[str, ...], config: Config) -> list[tuple[Path, str]]:
+    """(path, display path) for every Dockerfile named or found below a named directory."""
+    files: list[tuple[Path, str]] = []
+    seen: set[Path] = set()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for found in find_dockerfiles(path, config.is_excluded):
+                _add(files, seen, found)
+        elif path.exists() or path.is_symlink():
+            _add(files, seen, path)
+        else:
+            raise UsageError(f"{raw}: no such file or directory")
+    return files
+
+
+def _add(files: list[tuple[Path, str]], seen: set[Path], path: Path) -> None:
+    key = path.resolve()
+    if key in seen:
+        return
+    seen.add(key)
+    files.append((path, _display(path)))
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def run_lint(options: LintOptions, stream: TextIO | None = None) -> int:
+    out = stream or sys.stdout
+    config = resolve_config(options)
+    files = collect_files(options.paths, config)
+    results = lint_files(files, config, jobs=options.jobs, keep_source=options.output_format == "text")
+    result = to_lint_result(results)
+    extra: dict[str, object] = {}
+    if options.output_format == "text" and options.color is not None:
+        extra["color"] = options.color
+    if options.output_format == "sarif":
+        extra["rule_docs"] = {rid: (cls.summary(), cls.documentation()) for rid, cls in all_rules().items()}
+    render(options.output_format, result, out, **extra)
+    return exit_code(result.findings, result.errors != [], config.fail_on)
+
+
+def to_lint_result(results: list[FileResult]) -> LintResult:
+    findings: list[Finding] = []
+    errors = []
+    sources: dict[str, str] = {}
+    for item in results:
+        findings.extend(item.findings)
+        errors.extend(item.errors)
+        if item.source is not None:
+            sources[item.display_path] = item.source
+    return LintResult(findings=findings, errors=errors, files=[r.display_path for r in results], sources=sources)
+
+
+def exit_code(findings: list[Finding], had_input_errors: bool, threshold: Severity) -> int:
+    if had_input_errors:
+        return EXIT_ERROR
+    if any(f.severity.at_least(threshold) for f in findings):
+        return EXIT_FINDINGS
+    return EXIT_OK

@@ -1,0 +1,121 @@
+"""The lint engine: files -> parsed trees -> rules -> filtered findings.
+
+Data flows one way (DESIGN.md): syntax -> shell -> rules -> findings. Many files are linted in
+worker processes; each file is independent, and a bad file never stops the others.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dockopt.config import Config
+from dockopt.findings import Finding, FixSafety, InputError, Location, Severity
+from dockopt.rules.base import Rule
+from dockopt.rules.context import FileContext
+from dockopt.rules.registry import all_rules
+from dockopt.rules.suppress import collect
+from dockopt.syntax import Dockerfile, load_file, parse
+
+PARSE_ERROR_RULE = "DO900"
+PARALLEL_THRESHOLD = 200  # below this many files a process pool costs more than it saves
+
+
+@dataclass
+class FileResult:
+    display_path: str
+    findings: list[Finding] = field(default_factory=list)
+    errors: list[InputError] = field(default_factory=list)
+    source: str | None = None
+
+
+def active_rules(config: Config) -> list[Rule]:
+    rules = []
+    for rule_id, cls in all_rules().items():
+        if rule_id == PARSE_ERROR_RULE or cls.scope != "file":
+            continue
+        if config.is_enabled(rule_id, cls.enabled_by_default):
+            rules.append(cls(config.severity.get(rule_id)))
+    return rules
+
+
+def lint_tree(df: Dockerfile, display_path: str, config: Config, rules: Sequence[Rule]) -> FileResult:
+    """Run the rules over one parsed file; parse errors become DO900 findings."""
+    result = FileResult(display_path)
+    for error in df.errors:
+        result.errors.append(InputError(display_path, error.line, error.message, error.column))
+        if config.is_enabled(PARSE_ERROR_RULE, True):
+            result.findings.append(parse_error_finding(display_path, error.line, error.column, error.message, config))
+    if not df.nodes:
+        return result
+    ctx = FileContext(df, display_path)
+    suppressions = collect(df)
+    for rule in rules:
+        if config.ignored_for_path(display_path, rule.id):
+            continue
+        for finding in rule.check(ctx):
+            if not suppressions.suppresses(finding):
+                result.findings.append(finding)
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def parse_error_finding(display_path: str, line: int, column: int, message: str, config: Config) -> Finding:
+    cls = all_rules()[PARSE_ERROR_RULE]
+    return Finding(
+        rule=PARSE_ERROR_RULE,
+        name=cls.name,
+        severity=config.severity.get(PARSE_ERROR_RULE, Severity.ERROR),
+        file=display_path,
+        location=Location(line, column, line, column),
+        message=message,
+        fix_safety=FixSafety.NONE,
+    )
+
+
+def lint_text(text: str, config: Config | None = None, display_path: str = "Dockerfile") -> FileResult:
+    """Lint Dockerfile text (used by tests and by editors piping a buffer)."""
+    cfg = config or Config()
+    return lint_tree(parse(text, display_path), display_path, cfg, active_rules(cfg))
+
+
+def _lint_one(job: tuple[str, str, Config, bool]) -> FileResult:
+    path, display, config, keep_source = job
+    rules = _worker_rules(config)
+    df = load_file(Path(path), display)
+    result = lint_tree(df, display, config, rules)
+    if keep_source:
+        result.source = df.text
+    return result
+
+
+_RULE_CACHE: dict[int, list[Rule]] = {}
+
+
+def _worker_rules(config: Config) -> list[Rule]:
+    # Rules are instantiated once per process and configuration.
+    key = id(config)
+    if key not in _RULE_CACHE:
+        _RULE_CACHE.clear()
+        _RULE_CACHE[key] = active_rules(config)
+    return _RULE_CACHE[key]
+
+
+def lint_files(
+    files: Iterable[tuple[Path, str]],
+    config: Config,
+    jobs: int | None = None,
+    keep_source: bool = False,
+) -> list[FileResult]:
+    """Lint (path, display path) pairs; in parallel when there are many."""
+    jobs_list = [(str(path), display, config, keep_source) for path, display in files]
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if workers <= 1 or len(jobs_list) < PARALLEL_THRESHOLD:
+        return [_lint_one(job) for job in jobs_list]
+    context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
+    chunk = max(8, len(jobs_list) // (workers * 8))
+    with context.Pool(processes=workers) as pool:
+        return list(pool.imap(_lint_one, jobs_list, chunksize=chunk))

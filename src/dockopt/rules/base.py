@@ -1,0 +1,140 @@
+"""What a rule is: metadata, a docstring in four parts, and a pure check over one file.
+
+A rule module defines one subclass of ``Rule``. Its docstring is the rule's documentation
+(``dockopt explain``) and must have the headings What it does / Why is this bad? / Example /
+Use instead (and Fix safety when the rule has a fix). ``check`` receives a ``FileContext`` and
+yields findings; it never reads files or prints.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import ClassVar
+
+from dockopt.findings import Finding, Fix, FixSafety, Location, Severity
+from dockopt.rules.context import FileContext
+from dockopt.syntax import Instruction, Span
+
+DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead")
+_RULE_ID = re.compile(r"^DO\d{3}$")
+
+
+@dataclass(frozen=True, slots=True)
+class RuleMeta:
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    groups: tuple[str, ...]
+    equivalents: tuple[str, ...]
+    fix: FixSafety
+    enabled_by_default: bool
+    scope: str  # "file" (one Dockerfile at a time) or "repository"
+
+
+class Rule:
+    """Base class of every rule; subclasses set the class attributes and implement ``check``."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity]
+    groups: ClassVar[tuple[str, ...]] = ()
+    equivalents: ClassVar[tuple[str, ...]] = ()
+    fix: ClassVar[FixSafety] = FixSafety.NONE
+    enabled_by_default: ClassVar[bool] = True
+    scope: ClassVar[str] = "file"
+
+    def __init__(self, severity: Severity | None = None) -> None:
+        self.effective_severity = severity or self.severity
+
+    @classmethod
+    def meta(cls) -> RuleMeta:
+        return RuleMeta(
+            id=cls.id,
+            name=cls.name,
+            severity=cls.severity,
+            summary=cls.summary(),
+            groups=cls.groups,
+            equivalents=cls.equivalents,
+            fix=cls.fix,
+            enabled_by_default=cls.enabled_by_default,
+            scope=cls.scope,
+        )
+
+    @classmethod
+    def documentation(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def summary(cls) -> str:
+        doc = cls.documentation()
+        sections = doc_sections(doc)
+        what = sections.get("What it does", "")
+        return " ".join(what.split()) if what else doc.split("\n", 1)[0]
+
+    @classmethod
+    def validate(cls) -> list[str]:
+        """Problems with this rule's declaration (checked by the test suite)."""
+        problems = []
+        if not _RULE_ID.match(cls.id):
+            problems.append(f"{cls.__name__}: id {cls.id!r} is not of the form DO123")
+        sections = doc_sections(cls.documentation())
+        for heading in DOC_HEADINGS:
+            if not sections.get(heading, "").strip():
+                problems.append(f"{cls.id}: docstring lacks the section {heading!r}")
+        if cls.fix is not FixSafety.NONE and not sections.get("Fix safety", "").strip():
+            problems.append(f"{cls.id}: has a fix but its docstring lacks 'Fix safety'")
+        return problems
+
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    # -- helpers for subclasses ---------------------------------------------------------------
+    def finding(
+        self,
+        ctx: FileContext,
+        where: Instruction | Span | tuple[int, int],
+        message: str,
+        fix: Fix | None = None,
+    ) -> Finding:
+        """A finding at an instruction (its first line), a span, or a (start, end) offset pair."""
+        location = ctx.location(where)
+        return Finding(
+            rule=self.id,
+            name=self.name,
+            severity=self.effective_severity,
+            file=ctx.display_path,
+            location=location,
+            message=message,
+            fix_safety=self.fix,
+            equivalents=self.equivalents,
+            fix=fix,
+        )
+
+
+def doc_sections(doc: str) -> dict[str, str]:
+    """Split a docstring into ``{heading: body}``; headings are lines ending with ':' or '?'.
+
+    A heading line is one of the known headings, optionally followed by ':'; markdown-style
+    ``## Heading`` works too.
+    """
+    known = (*DOC_HEADINGS, "Fix safety", "Options", "Deliberate differences")
+    sections: dict[str, str] = {}
+    current = "_intro"
+    lines: list[str] = []
+    for line in doc.splitlines():
+        stripped = line.strip().lstrip("#").strip().rstrip(":")
+        if stripped in known:
+            sections[current] = "\n".join(lines).strip()
+            current = stripped
+            lines = []
+            continue
+        lines.append(line)
+    sections[current] = "\n".join(lines).strip()
+    return sections
+
+
+__all__ = ["DOC_HEADINGS", "Location", "Rule", "RuleMeta", "doc_sections"]

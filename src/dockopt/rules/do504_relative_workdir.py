@@ -1,0 +1,57 @@
+"""DO504: relative WORKDIR."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dockopt.findings import Finding, Severity
+from dockopt.rules.base import Rule
+from dockopt.rules.context import FileContext
+
+_WINDOWS_ABSOLUTE = re.compile(r"^[A-Za-z]:[\\/]")
+
+
+class RelativeWorkdir(Rule):
+    """WORKDIR with a relative path.
+
+    What it does:
+        Flags `WORKDIR` whose path does not start with `/` (or a drive letter on Windows
+        images). Paths that start with a variable are left alone: their value is not known here.
+
+    Why is this bad?
+        A relative WORKDIR is resolved against the WORKDIR in force before it — possibly set
+        in a base image you do not control. The same Dockerfile then puts files in different
+        places depending on the base, and COPY/RUN paths silently change.
+
+    Example:
+        ```dockerfile
+        WORKDIR app
+        ```
+
+    Use instead:
+        ```dockerfile
+        WORKDIR /app
+        ```
+    """
+
+    id = "DO504"
+    name = "relative-workdir"
+    severity = Severity.ERROR
+    groups = ("correctness",)
+    equivalents = ("hadolint:DL3000",)
+
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
+        for ins in ctx.df.instructions:
+            if ins.keyword != "WORKDIR" or not ins.values:
+                continue
+            path = ins.values[0].strip("\"'")
+            if path.startswith(("/", "$")) or _WINDOWS_ABSOLUTE.match(path):
+                continue
+            where = ins.arguments_span or ins
+            yield self.finding(
+                ctx,
+                where,
+                f"WORKDIR {path!r} is relative: it is resolved against the previous WORKDIR, "
+                f"possibly set by the base image; use an absolute path such as /{path.lstrip('./')}",
+            )

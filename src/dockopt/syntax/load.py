@@ -1,0 +1,54 @@
+"""Reading Dockerfiles from disk: size limit, binary and encoding checks, then parsing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dockopt.syntax.nodes import Dockerfile, ParseError
+from dockopt.syntax.parser import parse
+from dockopt.syntax.source import LineIndex
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+def _unparsable(path: str | None, line: int, column: int, message: str) -> Dockerfile:
+    return Dockerfile(
+        text="",
+        nodes=[],
+        escape="\\",
+        directives={},
+        errors=[ParseError(line, column, message)],
+        line_index=LineIndex(""),
+        path=path,
+    )
+
+
+def parse_bytes(data: bytes, path: str | None = None) -> Dockerfile:
+    """Decode and parse; a binary, oversized or non-UTF-8 input gives a tree with one error."""
+    if len(data) > MAX_FILE_BYTES:
+        size_mb = len(data) / (1024 * 1024)
+        return _unparsable(path, 1, 1, f"file is {size_mb:.1f} MB, over the 5 MB limit for a Dockerfile")
+    nul = data.find(b"\x00")
+    if nul != -1:
+        line = data.count(b"\n", 0, nul) + 1
+        return _unparsable(path, line, 1, "binary file (contains NUL bytes), not a Dockerfile")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        return _unparsable(path, line, column, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})")
+    return parse(text, path)
+
+
+def load_file(path: Path, display: str | None = None) -> Dockerfile:
+    """Read and parse one file; an unreadable file gives a tree with one error."""
+    name = display or str(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return _unparsable(name, 1, 1, f"file is {size / (1024 * 1024):.1f} MB, over the 5 MB limit for a Dockerfile")
+        data = path.read_bytes()
+    except OSError as exc:
+        return _unparsable(name, 1, 1, f"cannot read file: {exc.strerror or exc}")
+    return parse_bytes(data, name)

@@ -1,0 +1,713 @@
+"""Dockerfile text -> lossless tree, following BuildKit's parser line by line.
+
+The parser never raises on bad input: problems are collected as ``ParseError`` with a line and
+column, and parsing goes on so that the rest of the file can still be analysed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+from dockopt.syntax.nodes import (
+    Blank,
+    Comment,
+    Directive,
+    Dockerfile,
+    Flag,
+    Form,
+    Heredoc,
+    Instruction,
+    LineKind,
+    ParseError,
+    PhysicalLine,
+    Span,
+    TopNode,
+)
+from dockopt.syntax.source import LineIndex, Position, go_lstrip, go_strip, is_go_space
+
+KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
+KNOWN_INSTRUCTIONS = frozenset(
+    {
+        "ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE", "FROM", "HEALTHCHECK", "LABEL",
+        "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR",
+    }
+)  # fmt: skip
+HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
+
+_DIRECTIVE_RE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
+_COMMAND_SPLIT_RE = re.compile(r"[\t\v\f\r ]+")
+_HEREDOC_WORD_RE = re.compile(r"^(\d*)<<(-?)([^<]*)$")
+_ASCII_SPACE = frozenset(" \t\n\v\f\r")
+_BOM = "\ufeff"
+
+
+def parse(text: str, path: str | None = None) -> Dockerfile:
+    """Parse Dockerfile text into a lossless tree; never raises on bad input."""
+    return _Parser(text, path).run()
+
+
+class _Parser:
+    def __init__(self, text: str, path: str | None) -> None:
+        self.text = text
+        self.path = path
+        self.index = LineIndex(text)
+        self.lines = _split_lines(text)
+        self.escape = "\\"
+        self.directives: dict[str, Directive] = {}
+        self.directives_done = False
+        self.errors: list[ParseError] = []
+        self.nodes: list[TopNode] = []
+        self.pending_comments: list[str] = []
+
+    # -- helpers -----------------------------------------------------------------------------
+    def error(self, offset: int, message: str) -> None:
+        pos = self.index.position(min(offset, len(self.text)))
+        self.errors.append(ParseError(pos.line, pos.column, message))
+
+    def error_at_line(self, line: int, message: str) -> None:
+        self.errors.append(ParseError(line, 1, message))
+
+    def line_text(self, i: int) -> tuple[int, str]:
+        """Start offset and text of line ``i`` without its line ending (trailing CRs removed)."""
+        start, end, _ = self.lines[i]
+        content = self.text[start:end].rstrip("\r")
+        return start, content
+
+    def trim_continuation(self, content: str) -> tuple[str, bool]:
+        """Remove a trailing escape character; returns (text, ends_instruction)."""
+        trimmed = content.rstrip(" \t")
+        esc = self.escape
+        if trimmed.endswith(esc) and (len(trimmed) == 1 or trimmed[-2] != esc):
+            return trimmed[:-1], False
+        return content, True
+
+    def check_directive(self, token: str, start: int, line_no: int) -> bool:
+        """BuildKit reads directives until the first line that is not one."""
+        if self.directives_done:
+            return False
+        match = _DIRECTIVE_RE.match(token)
+        if not match or match.group(1).lower() not in KNOWN_DIRECTIVES:
+            self.directives_done = True
+            return False
+        name = match.group(1).lower()
+        if name in self.directives:
+            self.error_at_line(line_no, f"only one {name} parser directive can be used")
+            return True
+        value = match.group(2)
+        self.directives[name] = Directive(name, value, Span(start, start), Position(line_no, 1))
+        if name == "escape":
+            if value in ("\\", "`"):
+                self.escape = value
+            else:
+                self.error_at_line(line_no, f"invalid escape token {value!r}: it must be ` or \\")
+        return True
+
+    # -- main loop ---------------------------------------------------------------------------
+    def run(self) -> Dockerfile:
+        i = 0
+        n = len(self.lines)
+        while i < n:
+            start, content = self.line_text(i)
+            full_end = self.lines[i][2]
+            lead = 0
+            if i == 0 and content.startswith(_BOM):
+                lead = 1
+            token = go_lstrip(content[lead:])
+            token_start = start + len(content) - len(token)
+            is_directive = self.check_directive(token, start, i + 1)
+            is_comment = token.startswith("#")
+            if is_comment:
+                self._add_comment(token, start, full_end, i, is_directive)
+                i += 1
+                continue
+            piece, eol = self.trim_continuation(token)
+            if eol and piece == "":
+                self.pending_comments = []
+                self.nodes.append(Blank(Span(start, full_end), Position(i + 1, 1)))
+                i += 1
+                continue
+            i = self._instruction(i, start, token_start, piece, eol)
+        self._check_structure()
+        return Dockerfile(
+            text=self.text,
+            nodes=self.nodes,
+            escape=self.escape,
+            directives=self.directives,
+            errors=self.errors,
+            line_index=self.index,
+            path=self.path,
+        )
+
+    def _add_comment(self, token: str, start: int, full_end: int, i: int, is_directive: bool) -> None:
+        pos = Position(i + 1, 1)
+        if is_directive:
+            old = self.directives[_DIRECTIVE_RE.match(token).group(1).lower()]  # type: ignore[union-attr]
+            if old.start.line == i + 1:
+                self.directives[old.name] = Directive(old.name, old.value, Span(start, full_end), pos)
+                self.nodes.append(self.directives[old.name])
+                return
+        text = go_strip(token[1:])
+        if text:
+            self.pending_comments.append(text)
+        else:
+            self.pending_comments = []
+        self.nodes.append(Comment(text, Span(start, full_end), pos))
+
+    def _instruction(self, i: int, line_start: int, token_start: int, first: str, eol: bool) -> int:
+        n = len(self.lines)
+        first_line = i
+        # (logical offset, source offset, length) pieces of the joined line
+        pieces: list[tuple[int, int, int]] = [(0, token_start, len(first))]
+        logical_parts = [first]
+        logical_len = len(first)
+        physical: list[PhysicalLine] = [self._physical(i, LineKind.CONTENT)]
+        i += 1
+        while not eol and i < n:
+            start, content = self.line_text(i)
+            if go_lstrip(content).startswith("#"):
+                physical.append(self._physical(i, LineKind.COMMENT))
+                i += 1
+                continue
+            if go_lstrip(content) == "":
+                physical.append(self._physical(i, LineKind.BLANK))
+                i += 1
+                continue
+            piece, eol = self.trim_continuation(content)
+            pieces.append((logical_len, start, len(piece)))
+            logical_parts.append(piece)
+            logical_len += len(piece)
+            physical.append(self._physical(i, LineKind.CONTENT))
+            i += 1
+        logical = "".join(logical_parts)
+        offset_map = tuple(p for p in pieces if p[2] > 0)
+
+        def to_source(offset: int) -> int:
+            return _map_offset(offset_map, offset, token_start)
+
+        ins = self._build(logical, to_source, offset_map)
+        target = ins.sub if ins.sub is not None else ins
+        heredocs: list[Heredoc] = []
+        if (
+            target.keyword in HEREDOC_INSTRUCTIONS
+            and target.form is not Form.EXEC
+            and "<<" in logical
+        ):
+            for name, chomp, expand, fd in _heredoc_words(logical):
+                body_start = self.lines[i][0] if i < n else len(self.text)
+                content_parts: list[str] = []
+                terminated = False
+                terminator: Span | None = None
+                while i < n:
+                    start, content = self.line_text(i)
+                    candidate = content.lstrip("\t") if chomp else content
+                    if candidate == name:
+                        terminator = Span(start, self.lines[i][1])
+                        physical.append(self._physical(i, LineKind.TERMINATOR))
+                        i += 1
+                        terminated = True
+                        break
+                    content_parts.append(self.text[start : self.lines[i][2]])
+                    physical.append(self._physical(i, LineKind.HEREDOC))
+                    i += 1
+                body_end = terminator.start if terminator else len(self.text)
+                heredocs.append(
+                    Heredoc(name, chomp, expand, fd, "".join(content_parts), Span(body_start, body_end), terminator)
+                )
+                if not terminated:
+                    self.error(
+                        ins.span.start,
+                        f"unterminated heredoc: <<{name} opened on line {first_line + 1} has no line "
+                        f"{name!r} to end it",
+                    )
+                    break
+        end_offset = self.lines[i - 1][2]
+        last_line = physical[-1]
+        end_pos = self.index.position(max(last_line.span.end - 1, last_line.span.start))
+        ins.span = Span(line_start, end_offset)
+        ins.lines = tuple(physical)
+        ins.end = Position(last_line.number, end_pos.column if last_line.span else 1)
+        if heredocs:
+            target.heredocs = tuple(heredocs)
+        ins.comments = tuple(self.pending_comments)
+        self.pending_comments = []
+        self._validate(ins)
+        self.nodes.append(ins)
+        return i
+
+    def _check_structure(self) -> None:
+        instructions = [node for node in self.nodes if isinstance(node, Instruction)]
+        if not instructions:
+            line = max(1, len(self.lines))
+            self.error_at_line(line, "the file has no instructions" if self.text.strip() else "the file is empty")
+            return
+        for ins in instructions:
+            if ins.keyword == "FROM":
+                break
+            if ins.keyword != "ARG" and ins.keyword in KNOWN_INSTRUCTIONS:
+                self.error(ins.span.start, f"{ins.keyword} before the first FROM: only ARG may come before FROM")
+                break
+
+    def _physical(self, i: int, kind: LineKind) -> PhysicalLine:
+        start, end, full_end = self.lines[i]
+        content_end = start + len(self.text[start:end].rstrip("\r"))
+        return PhysicalLine(i + 1, kind, Span(start, content_end), Span(start, full_end))
+
+    def _build(
+        self,
+        logical: str,
+        to_source: Callable[[int], int],
+        offset_map: tuple[tuple[int, int, int], ...],
+    ) -> Instruction:
+        """Build an instruction from its joined line (BuildKit's newNodeFromLine)."""
+        stripped = go_strip(logical)
+        lead = len(logical) - len(go_lstrip(logical))
+        parts = _COMMAND_SPLIT_RE.split(stripped, maxsplit=1)
+        raw_keyword = parts[0]
+        keyword = raw_keyword.upper()
+        flags: list[Flag] = []
+        arguments = ""
+        args_logical_start = lead + len(stripped)
+        if len(parts) == 2:
+            rest_start = lead + len(stripped) - len(parts[1])
+            args_rel, words = _extract_builder_flags(parts[1])
+            for word, w_start, w_end in words:
+                body = word[2:]
+                name, sep, value = body.partition("=")
+                raw = logical[rest_start + w_start : rest_start + w_end]
+                span = Span(to_source(rest_start + w_start), to_source(rest_start + w_end - 1) + 1)
+                flags.append(Flag(name, value if sep else None, raw, span))
+            remainder = parts[1][args_rel:]
+            arguments = go_strip(remainder)
+            args_logical_start = rest_start + args_rel + (len(remainder) - len(go_lstrip(remainder)))
+        start_src = to_source(lead)
+        args_span = None
+        if arguments:
+            args_span = Span(to_source(args_logical_start), to_source(args_logical_start + len(arguments) - 1) + 1)
+        values, form, exec_args, error = _dispatch(keyword, arguments, self.escape)
+        ins = Instruction(
+            keyword=keyword,
+            raw_keyword=raw_keyword,
+            span=Span(start_src, start_src),
+            start=self.index.position(start_src),
+            end=self.index.position(start_src),
+            lines=(),
+            logical=logical,
+            flags=tuple(flags),
+            arguments=arguments,
+            arguments_span=args_span,
+            form=form,
+            exec_args=exec_args,
+            heredocs=(),
+            values=values,
+            _offset_map=offset_map,
+        )
+        if error:
+            self.error(start_src, f"{keyword}: {error}")
+        if keyword == "ONBUILD" and arguments:
+            shift = args_logical_start
+            sub_map = _shift_map(offset_map, shift, len(arguments))
+            ins.sub = self._build(arguments, lambda o: to_source(shift + o), sub_map)
+            ins.values = ins.sub.values
+        return ins
+
+    def _validate(self, ins: Instruction) -> None:
+        """Errors BuildKit reports after parsing (instructions.Parse), kept local to one line."""
+        target = ins.sub if ins.sub is not None else ins
+        if ins.keyword == "ONBUILD":
+            if ins.sub is None:
+                self.error(ins.span.start, "ONBUILD needs an instruction to run")
+            elif ins.sub.keyword in ("ONBUILD", "FROM", "MAINTAINER"):
+                self.error(ins.span.start, f"{ins.sub.keyword} is not allowed as an ONBUILD trigger")
+        if target.keyword not in KNOWN_INSTRUCTIONS:
+            hint = _suggest(target.keyword)
+            self.error(
+                target.span.start,
+                f"unknown instruction {target.raw_keyword!r}" + (f" (did you mean {hint}?)" if hint else ""),
+            )
+            return
+        if target.keyword in ("FROM", "WORKDIR", "USER", "EXPOSE", "STOPSIGNAL", "MAINTAINER") and not target.values:
+            self.error(target.span.start, f"{target.keyword} requires at least one argument")
+        if target.keyword == "FROM" and len(target.values) not in (1, 3):
+            self.error(target.span.start, "FROM takes an image and, optionally, AS NAME")
+        if target.keyword == "FROM" and len(target.values) == 3 and target.values[1].lower() != "as":
+            self.error(target.span.start, f"FROM expects AS before the stage name, found {target.values[1]!r}")
+        if target.keyword in ("COPY", "ADD") and len(target.values) < 2 and not target.heredocs:
+            self.error(target.span.start, f"{target.keyword} requires at least two arguments: source and destination")
+        if target.keyword in ("RUN", "CMD", "ENTRYPOINT", "SHELL") and target.form is Form.NONE:
+            if target.keyword in ("RUN", "SHELL"):
+                self.error(target.span.start, f"{target.keyword} requires at least one argument")
+        if target.keyword == "SHELL" and target.form is Form.SHELL:
+            self.error(target.span.start, "SHELL requires the JSON form, e.g. SHELL [\"/bin/bash\", \"-c\"]")
+        if target.keyword == "ARG" and not target.values:
+            self.error(target.span.start, "ARG requires a name")
+        if target.keyword == "HEALTHCHECK" and target.values:
+            kind = target.values[0].upper()
+            if kind not in ("CMD", "NONE"):
+                self.error(target.span.start, f"HEALTHCHECK expects CMD or NONE, found {target.values[0]!r}")
+
+
+def _split_lines(text: str) -> list[tuple[int, int, int]]:
+    """(start, end without '\\n', end with '\\n') for every line; a final line may lack '\\n'."""
+    result = []
+    start = 0
+    length = len(text)
+    while start < length:
+        nl = text.find("\n", start)
+        if nl == -1:
+            result.append((start, length, length))
+            break
+        result.append((start, nl, nl + 1))
+        start = nl + 1
+    return result
+
+
+def _map_offset(offset_map: tuple[tuple[int, int, int], ...], offset: int, default: int) -> int:
+    for log_start, src_start, length in offset_map:
+        if log_start <= offset < log_start + length:
+            return src_start + offset - log_start
+    if offset_map:
+        log_start, src_start, length = offset_map[-1]
+        if offset >= log_start + length:
+            return src_start + length
+    return default
+
+
+def _shift_map(
+    offset_map: tuple[tuple[int, int, int], ...], shift: int, length: int
+) -> tuple[tuple[int, int, int], ...]:
+    result = []
+    for log_start, src_start, size in offset_map:
+        lo = max(log_start, shift)
+        hi = min(log_start + size, shift + length)
+        if lo < hi:
+            result.append((lo - shift, src_start + lo - log_start, hi - lo))
+    return tuple(result)
+
+
+def _extract_builder_flags(line: str) -> tuple[int, list[tuple[str, int, int]]]:
+    """Leading ``--flag[=value]`` words; returns (offset of the rest, [(word, start, end)]).
+
+    Follows BuildKit: quotes and backslashes inside flags are removed, ``--`` ends the flags.
+    """
+    words: list[tuple[str, int, int]] = []
+    in_spaces, in_word, in_quote = 0, 1, 2
+    phase = in_spaces
+    word: list[str] = []
+    quote = ""
+    blank_ok = False
+    word_start = 0
+    pos = 0
+    length = len(line)
+    while pos <= length:
+        ch = line[pos] if pos < length else ""
+        if phase == in_spaces:
+            if pos == length:
+                break
+            if ch in _ASCII_SPACE:
+                pos += 1
+                continue
+            if ch != "-" or pos + 1 == length or line[pos + 1] != "-":
+                return pos, words
+            phase = in_word
+            word_start = pos
+        if phase in (in_word, in_quote) and pos == length:
+            text = "".join(word)
+            if text != "--" and (blank_ok or text):
+                words.append((text, word_start, pos))
+            break
+        if phase == in_word:
+            if ch in _ASCII_SPACE:
+                phase = in_spaces
+                text = "".join(word)
+                if text == "--":
+                    return pos, words
+                if blank_ok or text:
+                    words.append((text, word_start, pos))
+                word = []
+                blank_ok = False
+                pos += 1
+                continue
+            if ch in ("'", '"'):
+                quote = ch
+                blank_ok = True
+                phase = in_quote
+                pos += 1
+                continue
+            if ch == "\\":
+                if pos + 1 == length:
+                    pos += 1
+                    continue
+                pos += 1
+                ch = line[pos]
+            word.append(ch)
+            pos += 1
+            continue
+        # in_quote
+        if ch == quote:
+            phase = in_word
+            pos += 1
+            continue
+        if ch == "\\":
+            if pos + 1 == length:
+                phase = in_word
+                pos += 1
+                continue
+            pos += 1
+            ch = line[pos]
+        word.append(ch)
+        pos += 1
+    return length, words
+
+
+# -- BuildKit's per-instruction value parsers -----------------------------------------------------
+
+_Dispatch = tuple[tuple[str, ...], Form, tuple[str, ...] | None, str | None]
+
+
+def _dispatch(keyword: str, rest: str, escape: str) -> _Dispatch:
+    if keyword in ("RUN", "CMD", "ENTRYPOINT", "SHELL"):
+        return _maybe_json(rest)
+    if keyword in ("ADD", "COPY", "VOLUME"):
+        exec_args, error = _parse_json(rest)
+        if error == "not-string":
+            return (), Form.NONE, None, "when using JSON array syntax, arrays must be comprised of strings only"
+        if exec_args is not None:
+            return exec_args, Form.EXEC, exec_args, None
+        return _whitespace_split(rest), Form.SHELL if rest else Form.NONE, None, None
+    if keyword in ("FROM", "EXPOSE"):
+        return _whitespace_split(rest), Form.NONE, None, None
+    if keyword in ("USER", "WORKDIR", "MAINTAINER", "STOPSIGNAL"):
+        return ((rest,) if rest else ()), Form.NONE, None, None
+    if keyword == "ARG":
+        return tuple(_parse_words(rest, escape)), Form.NONE, None, None
+    if keyword in ("ENV", "LABEL"):
+        values, error = _parse_name_val(rest, keyword, escape)
+        return values, Form.NONE, None, error
+    if keyword == "HEALTHCHECK":
+        return _parse_healthcheck(rest)
+    if keyword == "ONBUILD":
+        return (), Form.NONE, None, None
+    return ("",), Form.NONE, None, None
+
+
+def _whitespace_split(rest: str) -> tuple[str, ...]:
+    if not rest:
+        return ()
+    return tuple(_COMMAND_SPLIT_RE.split(rest))
+
+
+def _reject_constant(name: str) -> object:
+    raise ValueError(name)
+
+
+def _parse_json(rest: str) -> tuple[tuple[str, ...] | None, str | None]:
+    """A JSON array of strings, as Go's encoding/json reads it; (None, reason) otherwise."""
+    text = go_lstrip(rest)
+    if not text.startswith("["):
+        return None, "not-json"
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return None, "invalid"
+    if not isinstance(data, list):
+        return None, "invalid"
+    if not all(isinstance(item, str) for item in data):
+        return None, "not-string"
+    return tuple(_fix_surrogates(item) for item in data), None
+
+
+def _fix_surrogates(text: str) -> str:
+    # Go replaces unpaired surrogate escapes with U+FFFD; Python keeps them.
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def _maybe_json(rest: str) -> _Dispatch:
+    if not rest:
+        return (), Form.NONE, None, None
+    exec_args, error = _parse_json(rest)
+    if error == "not-string":
+        return (), Form.NONE, None, "when using JSON array syntax, arrays must be comprised of strings only"
+    if exec_args is not None:
+        return exec_args, Form.EXEC, exec_args, None
+    return (rest,), Form.SHELL, None, None
+
+
+def _parse_healthcheck(rest: str) -> _Dispatch:
+    sep = 0
+    while sep < len(rest) and rest[sep] not in _ASCII_SPACE:
+        sep += 1
+    if sep == 0:
+        return (), Form.NONE, None, None
+    nxt = sep
+    while nxt < len(rest) and rest[nxt] in _ASCII_SPACE:
+        nxt += 1
+    values, form, exec_args, error = _maybe_json(rest[nxt:])
+    return (rest[:sep], *values), form, exec_args, error
+
+
+def _parse_words(rest: str, escape: str) -> list[str]:
+    """BuildKit's parseWords: split on white space, keep quotes, honour the escape character."""
+    words: list[str] = []
+    in_spaces, in_word, in_quote = 0, 1, 2
+    phase = in_spaces
+    quote = ""
+    blank_ok = False
+    buf: list[str] = []
+    pos = 0
+    length = len(rest)
+    while pos <= length:
+        ch = rest[pos] if pos < length else ""
+        if phase == in_spaces:
+            if pos == length:
+                break
+            if is_go_space(ch):
+                pos += 1
+                continue
+            phase = in_word
+        if phase in (in_word, in_quote) and pos == length:
+            if blank_ok or buf:
+                words.append("".join(buf))
+            break
+        if phase == in_word:
+            if is_go_space(ch):
+                phase = in_spaces
+                if blank_ok or buf:
+                    words.append("".join(buf))
+                buf = []
+                blank_ok = False
+                pos += 1
+                continue
+            if ch in ("'", '"'):
+                quote = ch
+                blank_ok = True
+                phase = in_quote
+            if ch == escape:
+                if pos + 1 == length:
+                    pos += 1
+                    continue
+                buf.append(ch)
+                pos += 1
+                ch = rest[pos]
+            buf.append(ch)
+            pos += 1
+            continue
+        # in_quote
+        if ch == quote:
+            phase = in_word
+        if ch == escape and quote != "'":
+            if pos + 1 == length:
+                phase = in_word
+                pos += 1
+                continue
+            pos += 1
+            buf.append(ch)
+            ch = rest[pos]
+        buf.append(ch)
+        pos += 1
+    return words
+
+
+def _parse_name_val(rest: str, keyword: str, escape: str) -> tuple[tuple[str, ...], str | None]:
+    words = _parse_words(rest, escape)
+    if not words:
+        return (), None
+    if "=" not in words[0]:
+        parts = _COMMAND_SPLIT_RE.split(rest, maxsplit=1)
+        if len(parts) < 2:
+            return (), f"{keyword} must have two arguments"
+        return (parts[0], parts[1]), None
+    values: list[str] = []
+    for word in words:
+        if "=" not in word:
+            return (), f"can't find = in {word!r}: it must be of the form name=value"
+        key, _, value = word.partition("=")
+        values += [key, value]
+    return tuple(values), None
+
+
+def _shell_words_raw(line: str) -> list[str]:
+    """Split a line into shell words, keeping quotes and escapes (for heredoc detection)."""
+    words: list[str] = []
+    buf: list[str] = []
+    in_word = False
+    i = 0
+    length = len(line)
+    while i < length:
+        ch = line[i]
+        if ch in (" ", "\t", "\n", "\r"):
+            if in_word:
+                words.append("".join(buf))
+                buf = []
+                in_word = False
+            i += 1
+            continue
+        in_word = True
+        if ch == "\\" and i + 1 < length:
+            buf.append(line[i : i + 2])
+            i += 2
+            continue
+        if ch in ("'", '"'):
+            end = i + 1
+            while end < length and line[end] != ch:
+                end += 2 if (ch == '"' and line[end] == "\\") else 1
+            buf.append(line[i : end + 1])
+            i = end + 1
+            continue
+        buf.append(ch)
+        i += 1
+    if in_word:
+        words.append("".join(buf))
+    return words
+
+
+def _heredoc_words(line: str) -> list[tuple[str, bool, bool, int]]:
+    """(name, chomp, expand, fd) for each heredoc opener on the line, in order."""
+    found = []
+    for word in _shell_words_raw(line):
+        match = _HEREDOC_WORD_RE.match(word)
+        if not match or not match.group(3):
+            continue
+        raw_name = match.group(3)
+        name = _unquote_word(raw_name)
+        if name is None or name == "":
+            continue
+        expand = "'" not in raw_name and '"' not in raw_name
+        found.append((name, match.group(2) == "-", expand, int(match.group(1) or 0)))
+    return found
+
+
+def _unquote_word(word: str) -> str | None:
+    """Remove shell quotes from a single word; None when it is not a single word."""
+    out: list[str] = []
+    i = 0
+    while i < len(word):
+        ch = word[i]
+        if ch in (" ", "\t"):
+            return None
+        if ch == "\\" and i + 1 < len(word):
+            out.append(word[i + 1])
+            i += 2
+            continue
+        if ch in ("'", '"'):
+            end = word.find(ch, i + 1)
+            if end == -1:
+                return None
+            out.append(word[i + 1 : end])
+            i = end + 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def _suggest(keyword: str) -> str | None:
+    """The known instruction closest to a misspelt one, if any is close."""
+    import difflib
+
+    matches = difflib.get_close_matches(keyword.upper(), sorted(KNOWN_INSTRUCTIONS), n=1, cutoff=0.75)
+    return matches[0] if matches else None
+
+
+__all__ = ["KNOWN_INSTRUCTIONS", "parse"]

@@ -1,0 +1,115 @@
+"""Differential comparison of dockopt's parser with BuildKit's own (the `dockerfile` package).
+
+Shared by the parity tests and ``benchmarks/fuzz_parser.py``. The oracle is BuildKit's
+``parser.Parse`` (v0.12) bound to Python: it has no columns and no comments, so the comparison is
+per instruction on what both sides have: name, lines, flags, values, JSON-ness, the ONBUILD
+sub-command, the joined line and the heredocs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dockerfile
+
+from dockopt.syntax import Dockerfile, Form, Instruction, parse
+
+# One instruction as both parsers can describe it.
+View = tuple[str, str, bool, int, int, tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...], str]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """The outcome of parsing one text with both parsers."""
+
+    oracle: list[View] | None  # None when the oracle rejected the text
+    oracle_error: str | None
+    ours: list[View]
+    tree: Dockerfile
+
+    @property
+    def problems(self) -> list[str]:
+        """Human-readable disagreements; empty when the two parsers agree."""
+        if self.oracle is None:
+            if self.tree.errors:
+                return []
+            return [f"oracle rejects the text ({self.oracle_error}) but dockopt reports no error"]
+        problems = []
+        if len(self.oracle) != len(self.ours):
+            problems.append(f"instruction count: oracle {len(self.oracle)}, dockopt {len(self.ours)}")
+        for index, (theirs, mine) in enumerate(zip(self.oracle, self.ours, strict=False)):
+            if theirs != mine:
+                fields = [name for name, a, b in zip(_FIELDS, theirs, mine, strict=True) if a != b]
+                problems.append(f"instruction {index + 1} differs in {', '.join(fields)}:\n  oracle  {theirs}\n  dockopt {mine}")
+        return problems
+
+
+_FIELDS = ("keyword", "sub_keyword", "json", "start_line", "end_line", "flags", "values", "heredocs", "original")
+
+
+def oracle_view(text: str) -> tuple[list[View] | None, str | None]:
+    """BuildKit's instructions for ``text``, or (None, message) when it rejects the text."""
+    try:
+        commands = dockerfile.parse_string(text)
+    except (dockerfile.GoParseError, dockerfile.GoIOError) as exc:
+        return None, str(exc)
+    views = []
+    for cmd in commands:
+        heredocs = tuple((h.name, h.content) for h in cmd.heredocs)
+        views.append(
+            (
+                (cmd.cmd or "").upper(),  # the binding turns Go's empty strings into None
+                (cmd.sub_cmd or "").upper(),
+                cmd.json,
+                cmd.start_line,
+                cmd.end_line,
+                tuple(cmd.flags),
+                tuple(cmd.value),
+                heredocs,
+                cmd.original or "",
+            )
+        )
+    return views, None
+
+
+def instruction_view(ins: Instruction) -> View:
+    """dockopt's view of one instruction, shaped like the oracle's."""
+    target = ins.sub if ins.sub is not None else ins
+    heredocs = tuple((h.name, h.content) for h in ins.heredocs)
+    # The binding rebuilds Original as the joined line, then each body and its delimiter.
+    original = ins.logical + "".join(f"\n{h.content}{h.name}" for h in ins.heredocs) + ("\n" if heredocs else "")
+    return (
+        ins.keyword,
+        ins.sub.keyword if ins.sub is not None else "",
+        target.form is Form.EXEC,
+        ins.start_line,
+        ins.end_line,
+        tuple(f.text for f in ins.flags),
+        tuple(ins.values),
+        heredocs,
+        original,
+    )
+
+
+def compare(text: str) -> Comparison:
+    oracle, error = oracle_view(text)
+    tree = parse(text)
+    return Comparison(oracle, error, [instruction_view(i) for i in tree.instructions], tree)
+
+
+# Tokens for differential fuzzing: Dockerfile-ish pieces that exercise the parser's corners.
+# ASCII only: in flag words Go treats the UTF-8 bytes 0x85 and 0xA0 as spaces (a deliberate
+# deviation, see the parity test), which would only produce known differences.
+TOKENS: tuple[str, ...] = (
+    "FROM", "RUN", "CMD", "COPY", "ADD", "ENV", "ARG", "LABEL", "ONBUILD", "HEALTHCHECK", "EXPOSE",
+    "VOLUME", "SHELL", "WORKDIR", "USER", "ENTRYPOINT", "STOPSIGNAL", "MAINTAINER", "from", "run",
+    "Copy", "onbuild", "NONE", "AS", "as", "FOO",
+    "--mount=type=cache,target=/x", "--from=a", "--link", "--", "--chown=", '--a="b c"', "--x='y'", "-",
+    '"', "'", "\\", "`", "<<EOF", "<<-EOF", "<<'EOF'", '<<"EOF"', "<<", "EOF", "\tEOF", "2<<EOF",
+    "\n", "\r\n", "\r", "#", "# ", " ", " ", " ", "\t", "\v", "\f", "[", "]", ",", "=", ":", "a", "b",
+    "x y", "$A", "${A}", "$(b)", "# escape=`", "# escape=\\", "# syntax=x", "#escape=x", "\ufeff",
+    "\\\n", "`\n", '"a"', '["a", "b"]', '["a",', "{", "}", "1", "null", "true", "\\u0041",
+)  # fmt: skip
+
+# Prefixes that make most generated texts start like a real Dockerfile.
+PREFIXES: tuple[str, ...] = ("", "FROM a\n", "# escape=`\nFROM a\n", "FROM a\r\nRUN ")
