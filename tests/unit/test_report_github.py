@@ -11,10 +11,22 @@ from dockopt.report import LintResult, render
 from dockopt.report.github import annotation, escape_data, escape_property
 
 
-def finding(severity: Severity = Severity.WARNING, *, message: str = "CMD in shell form",
-            file: str = "docker/asr/Dockerfile", name: str = "cmd-shell-form") -> Finding:
-    return Finding(rule="DO501", name=name, severity=severity, file=file,
-                   location=Location(12, 5, 14, 30), message=message, fix_safety=FixSafety.SAFE)
+def finding(
+    severity: Severity = Severity.WARNING,
+    *,
+    message: str = "CMD in shell form",
+    file: str = "docker/asr/Dockerfile",
+    name: str = "cmd-shell-form",
+) -> Finding:
+    return Finding(
+        rule="DO501",
+        name=name,
+        severity=severity,
+        file=file,
+        location=Location(12, 5, 14, 30),
+        message=message,
+        fix_safety=FixSafety.SAFE,
+    )
 
 
 def test_a_finding_becomes_one_annotation_with_its_full_range() -> None:
@@ -26,7 +38,12 @@ def test_a_finding_becomes_one_annotation_with_its_full_range() -> None:
 
 @pytest.mark.parametrize(
     ("severity", "command"),
-    [(Severity.ERROR, "error"), (Severity.WARNING, "warning"), (Severity.INFO, "notice"), (Severity.STYLE, "notice")],
+    [
+        (Severity.ERROR, "error"),
+        (Severity.WARNING, "warning"),
+        (Severity.INFO, "notice"),
+        (Severity.STYLE, "notice"),
+    ],
 )
 def test_severity_chooses_the_command(severity: Severity, command: str) -> None:
     assert annotation(finding(severity)).startswith(f"::{command} file=")
@@ -62,7 +79,8 @@ def test_render_writes_sorted_annotations_and_reports_input_errors() -> None:
     lines = stream.getvalue().splitlines()
     assert [line.split(" ", 1)[0] for line in lines] == ["::notice", "::warning", "::error"]
     assert lines[2] == (
-        "::error file=c/Dockerfile,line=3,col=1,endLine=3,endColumn=1,title=DO900 (input-error)::unterminated heredoc"
+        "::error file=c/Dockerfile,line=3,col=1,endLine=3,endColumn=1,"
+        "title=DO900 (input-error)::unterminated heredoc"
     )
     assert stream.getvalue().endswith("\n")
 

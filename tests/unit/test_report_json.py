@@ -27,8 +27,17 @@ LINT_JSON_SCHEMA: dict[str, Any] = {
                 "type": "object",
                 "additionalProperties": False,
                 "required": [
-                    "rule", "name", "severity", "file", "line", "column",
-                    "end_line", "end_column", "message", "fix", "equivalents",
+                    "rule",
+                    "name",
+                    "severity",
+                    "file",
+                    "line",
+                    "column",
+                    "end_line",
+                    "end_column",
+                    "message",
+                    "fix",
+                    "equivalents",
                 ],
                 "properties": {
                     "rule": {"type": "string", "pattern": "^DO[0-9]{3}$"},
@@ -41,7 +50,10 @@ LINT_JSON_SCHEMA: dict[str, Any] = {
                     "end_column": {"type": "integer", "minimum": 1},
                     "message": {"type": "string"},
                     "fix": {"enum": ["safe", "unsafe", "none"]},
-                    "equivalents": {"type": "array", "items": {"type": "string", "pattern": "^[a-z0-9-]+:.+$"}},
+                    "equivalents": {
+                        "type": "array",
+                        "items": {"type": "string", "pattern": "^[a-z0-9-]+:.+$"},
+                    },
                 },
             },
         },
@@ -69,7 +81,9 @@ LINT_JSON_SCHEMA: dict[str, Any] = {
                     "type": "object",
                     "additionalProperties": False,
                     "required": ["error", "warning", "info", "style"],
-                    "properties": {s: {"type": "integer", "minimum": 0} for s in ("error", "warning", "info", "style")},
+                    "properties": {
+                        s: {"type": "integer", "minimum": 0} for s in ("error", "warning", "info", "style")
+                    },
                 },
             },
         },
@@ -111,8 +125,16 @@ def rendered(result: LintResult) -> tuple[str, dict[str, Any]]:
 def test_document_matches_the_design_schema_exactly() -> None:
     result = LintResult(
         findings=[
-            finding("DO203", "docker/asr/Dockerfile", 12, 5, end=(14, 30), severity=Severity.INFO,
-                    fix_safety=FixSafety.UNSAFE, equivalents=("hadolint:DL3015", "trivy:DS029")),
+            finding(
+                "DO203",
+                "docker/asr/Dockerfile",
+                12,
+                5,
+                end=(14, 30),
+                severity=Severity.INFO,
+                fix_safety=FixSafety.UNSAFE,
+                equivalents=("hadolint:DL3015", "trivy:DS029"),
+            ),
             finding("DO304", "Dockerfile", 3, 20, severity=Severity.ERROR, fix_safety=FixSafety.SAFE),
             finding("DO900", "broken/Dockerfile", 3, severity=Severity.ERROR),
         ],
@@ -126,18 +148,36 @@ def test_document_matches_the_design_schema_exactly() -> None:
     assert list(document) == ["tool", "version", "findings", "errors", "summary"]
     assert document["version"] == "1.2.3"
     assert document["findings"][1] == {
-        "rule": "DO900", "name": "name-of-do900", "severity": "error", "file": "broken/Dockerfile",
-        "line": 3, "column": 1, "end_line": 3, "end_column": 4, "message": "message of DO900",
-        "fix": "none", "equivalents": [],
+        "rule": "DO900",
+        "name": "name-of-do900",
+        "severity": "error",
+        "file": "broken/Dockerfile",
+        "line": 3,
+        "column": 1,
+        "end_line": 3,
+        "end_column": 4,
+        "message": "message of DO900",
+        "fix": "none",
+        "equivalents": [],
     }
     assert document["findings"][2] == {
-        "rule": "DO203", "name": "name-of-do203", "severity": "info", "file": "docker/asr/Dockerfile",
-        "line": 12, "column": 5, "end_line": 14, "end_column": 30, "message": "message of DO203",
-        "fix": "unsafe", "equivalents": ["hadolint:DL3015", "trivy:DS029"],
+        "rule": "DO203",
+        "name": "name-of-do203",
+        "severity": "info",
+        "file": "docker/asr/Dockerfile",
+        "line": 12,
+        "column": 5,
+        "end_line": 14,
+        "end_column": 30,
+        "message": "message of DO203",
+        "fix": "unsafe",
+        "equivalents": ["hadolint:DL3015", "trivy:DS029"],
     }
     assert document["errors"] == [{"file": "broken/Dockerfile", "line": 3, "message": "unterminated heredoc"}]
     assert document["summary"] == {
-        "files": 3, "findings": 3, "by_severity": {"error": 2, "warning": 0, "info": 1, "style": 0},
+        "files": 3,
+        "findings": 3,
+        "by_severity": {"error": 2, "warning": 0, "info": 1, "style": 0},
     }
 
 
@@ -177,19 +217,27 @@ def test_no_findings_still_counts_every_severity() -> None:
     assert document["findings"] == []
     assert document["errors"] == []
     assert document["summary"] == {
-        "files": 2, "findings": 0, "by_severity": {"error": 0, "warning": 0, "info": 0, "style": 0},
+        "files": 2,
+        "findings": 0,
+        "by_severity": {"error": 0, "warning": 0, "info": 0, "style": 0},
     }
 
 
 def test_an_input_error_is_also_a_do900_finding() -> None:
     # DESIGN.md: an unreadable file appears in findings as DO900 and in errors.
-    result = LintResult(findings=[], errors=[InputError("Dockerfile", 2, "bad flag --frm", column=6)],
-                        files=["Dockerfile"])
+    result = LintResult(
+        findings=[], errors=[InputError("Dockerfile", 2, "bad flag --frm", column=6)], files=["Dockerfile"]
+    )
     _, document = rendered(result)
     jsonschema.validate(document, LINT_JSON_SCHEMA)
     [do900] = document["findings"]
     assert (do900["rule"], do900["severity"], do900["file"], do900["line"], do900["column"]) == (
-        "DO900", "error", "Dockerfile", 2, 6)
+        "DO900",
+        "error",
+        "Dockerfile",
+        2,
+        6,
+    )
     assert do900["message"] == "bad flag --frm"
     assert document["summary"]["by_severity"]["error"] == 1
 
@@ -203,8 +251,13 @@ def test_non_ascii_is_kept_as_is() -> None:
 
 def test_fix_details_stay_out_of_the_json() -> None:
     with_fix = Finding(
-        rule="DO510", name="maintainer", severity=Severity.STYLE, file="Dockerfile",
-        location=Location(2, 1, 2, 20), message="MAINTAINER is deprecated", fix_safety=FixSafety.SAFE,
+        rule="DO510",
+        name="maintainer",
+        severity=Severity.STYLE,
+        file="Dockerfile",
+        location=Location(2, 1, 2, 20),
+        message="MAINTAINER is deprecated",
+        fix_safety=FixSafety.SAFE,
         fix=Fix(FixSafety.SAFE, "use LABEL", (Edit(17, 27, "LABEL maintainer="),)),
     )
     _, document = rendered(LintResult(findings=[with_fix], errors=[], files=["Dockerfile"]))

@@ -60,3 +60,49 @@ def explain(rule_id: str, stream: TextIO) -> int:
     if not meta.enabled_by_default:
         stream.write(f"Off by default: enable with --extend-select {meta.id}\n")
     return 0
+
+
+def rule_markdown(rule_id: str) -> str:
+    """The reference page of one rule, generated from its docstring (docs/rules/DOnnn.md)."""
+    cls = all_rules()[rule_id]
+    meta = cls.meta()
+    doc = cls.documentation()
+    sections = doc_sections(doc)
+    sections.pop("_intro", None)
+    lines = [
+        f"# {meta.id} {meta.name}",
+        "",
+        doc.splitlines()[0],
+        "",
+        f"- Severity: {meta.severity.value}",
+        f"- Fix: {meta.fix.value}",
+        f"- Enabled by default: {'yes' if meta.enabled_by_default else 'no'}",
+    ]
+    if meta.equivalents:
+        lines.append(f"- Equivalents: {', '.join(meta.equivalents)}")
+    for heading, body in sections.items():
+        lines += ["", f"## {heading}", "", _dedent_block(body)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def catalog_markdown() -> str:
+    """docs/rules/index.md: one line per rule."""
+    lines = [
+        "# Rule reference",
+        "",
+        "Generated from the rule docstrings by `scripts/gen-rule-docs`; `dockopt explain RULE` prints the same text.",
+        "",
+        "| rule | name | severity | fix | summary |",
+        "|---|---|---|---|---|",
+    ]
+    for rule_id, cls in all_rules().items():
+        meta = cls.meta()
+        summary = meta.summary.replace("|", "\\|")
+        lines.append(f"| [{rule_id}]({rule_id}.md) | {meta.name} | {meta.severity.value} | {meta.fix.value} | {summary} |")
+    return "\n".join(lines) + "\n"
+
+
+def _dedent_block(body: str) -> str:
+    import textwrap
+
+    return textwrap.dedent(body).strip()

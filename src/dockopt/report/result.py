@@ -31,9 +31,7 @@ class LintResult:
         """
         reported = {(f.file, f.location.line) for f in self.findings if f.rule == INPUT_ERROR_RULE}
         missing = [
-            _input_error_finding(error)
-            for error in self.errors
-            if (error.file, error.line) not in reported
+            _input_error_finding(error) for error in self.errors if (error.file, error.line) not in reported
         ]
         return sorted([*self.findings, *missing], key=_output_order)
 

@@ -112,7 +112,9 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
         "ruleIndex": index,
         "level": _LEVEL[finding.severity],
         "message": {"text": finding.message},
-        "locations": [{"physicalLocation": {"artifactLocation": artifact_location(finding.file), "region": region}}],
+        "locations": [
+            {"physicalLocation": {"artifactLocation": artifact_location(finding.file), "region": region}}
+        ],
         "properties": {"fix": finding.fix_safety.value},
     }
     if finding.fix is not None and finding.fix.edits:
@@ -141,7 +143,9 @@ def _notification(error: InputError) -> dict[str, Any]:
         "descriptor": {"id": INPUT_ERROR_RULE},
         "level": "error",
         "message": {"text": error.message},
-        "locations": [{"physicalLocation": {"artifactLocation": artifact_location(error.file), "region": region}}],
+        "locations": [
+            {"physicalLocation": {"artifactLocation": artifact_location(error.file), "region": region}}
+        ],
     }
 
 

@@ -47,7 +47,9 @@ _FIX_MARKER = {
 _GUTTER_STYLE = "blue"
 
 
-def render(result: LintResult, stream: TextIO, *, color: bool | None = None, width: int | None = None) -> None:
+def render(
+    result: LintResult, stream: TextIO, *, color: bool | None = None, width: int | None = None
+) -> None:
     """``color`` None decides from the stream and the environment; ``width`` None from the terminal."""
     console = make_console(stream, color=color, width=width)
     findings = result.reported_findings()
@@ -155,7 +157,9 @@ def _summary(findings: list[Finding], files_linted: int) -> list[Text]:
     fixable = count_fixable(findings)
     safe, unsafe = fixable[FixSafety.SAFE], fixable[FixSafety.UNSAFE]
     if safe and unsafe:
-        lines.append(Text(f"{safe} fixable with `dockopt fix` ({unsafe} more with `dockopt fix --unsafe-fixes`)."))
+        lines.append(
+            Text(f"{safe} fixable with `dockopt fix` ({unsafe} more with `dockopt fix --unsafe-fixes`).")
+        )
     elif safe:
         lines.append(Text(f"{safe} fixable with `dockopt fix`."))
     elif unsafe:

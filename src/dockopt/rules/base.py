@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import inspect
 import re
+import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
@@ -128,12 +129,12 @@ def doc_sections(doc: str) -> dict[str, str]:
     for line in doc.splitlines():
         stripped = line.strip().lstrip("#").strip().rstrip(":")
         if stripped in known:
-            sections[current] = "\n".join(lines).strip()
+            sections[current] = textwrap.dedent("\n".join(lines)).strip()
             current = stripped
             lines = []
             continue
         lines.append(line)
-    sections[current] = "\n".join(lines).strip()
+    sections[current] = textwrap.dedent("\n".join(lines)).strip()
     return sections
 
 

@@ -7,6 +7,7 @@ column, and parsing goes on so that the rest of the file can still be analysed.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Callable
 
@@ -194,7 +195,10 @@ class _Parser:
             and target.form is not Form.EXEC
             and "<<" in logical
         ):
-            for name, chomp, expand, fd in _heredoc_words(logical):
+            words, heredoc_error = _heredoc_words(logical)
+            if heredoc_error:
+                self.error(ins.span.start, heredoc_error)
+            for name, chomp, expand, fd in words:
                 body_start = self.lines[i][0] if i < n else len(self.text)
                 content_parts: list[str] = []
                 terminated = False
@@ -502,13 +506,25 @@ def _reject_constant(name: str) -> object:
     raise ValueError(name)
 
 
+def _go_number(text: str) -> float:
+    # Go decodes JSON numbers into float64 and fails on overflow; Python would give inf or a big int.
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text} out of range")
+    return value
+
+
+# Go's json.Decoder reads one value and ignores what follows it: `["a"] trailing` is JSON.
+_JSON_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_float=_go_number, parse_int=_go_number)
+
+
 def _parse_json(rest: str) -> tuple[tuple[str, ...] | None, str | None]:
     """A JSON array of strings, as Go's encoding/json reads it; (None, reason) otherwise."""
     text = go_lstrip(rest)
     if not text.startswith("["):
         return None, "not-json"
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        data, _end = _JSON_DECODER.raw_decode(text)
     except (ValueError, RecursionError):
         return None, "invalid"
     if not isinstance(data, list):
@@ -627,79 +643,222 @@ def _parse_name_val(rest: str, keyword: str, escape: str) -> tuple[tuple[str, ..
     return tuple(values), None
 
 
-def _shell_words_raw(line: str) -> list[str]:
-    """Split a line into shell words, keeping quotes and escapes (for heredoc detection)."""
-    words: list[str] = []
-    buf: list[str] = []
-    in_word = False
-    i = 0
-    length = len(line)
-    while i < length:
-        ch = line[i]
-        if ch in (" ", "\t", "\n", "\r"):
-            if in_word:
-                words.append("".join(buf))
-                buf = []
-                in_word = False
-            i += 1
-            continue
-        in_word = True
-        if ch == "\\" and i + 1 < length:
-            buf.append(line[i : i + 2])
-            i += 2
-            continue
-        if ch in ("'", '"'):
-            end = i + 1
-            while end < length and line[end] != ch:
-                end += 2 if (ch == '"' and line[end] == "\\") else 1
-            buf.append(line[i : end + 1])
-            i = end + 1
-            continue
-        buf.append(ch)
-        i += 1
-    if in_word:
-        words.append("".join(buf))
-    return words
+class _LexError(Exception):
+    """BuildKit's shell lexer rejected the text (unterminated quote, bad ${...})."""
 
 
-def _heredoc_words(line: str) -> list[tuple[str, bool, bool, int]]:
-    """(name, chomp, expand, fd) for each heredoc opener on the line, in order."""
+class _ShellLex:
+    """BuildKit's ``shell.Lex`` word splitting with unset variables kept as written.
+
+    Heredoc detection runs this lexer over the whole instruction line, so whether ``<<EOF`` is a
+    heredoc depends on its quoting rules: a line the lexer rejects has no heredocs at all.
+    """
+
+    def __init__(self, text: str, raw_quotes: bool, raw_escapes: bool) -> None:
+        self.text = text
+        self.pos = 0
+        self.raw_quotes = raw_quotes
+        self.raw_escapes = raw_escapes
+
+    def words(self) -> list[str]:
+        """The words of the text; raises _LexError where BuildKit's lexer fails."""
+        return self._stop_on("")[1]
+
+    def _peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def _next(self) -> str:
+        ch = self._peek()
+        if ch:
+            self.pos += 1
+        return ch
+
+    def _stop_on(self, stop: str) -> tuple[str, list[str]]:
+        result: list[str] = []
+        words = _Words()
+        while (ch := self._peek()) != "":
+            if stop and ch == stop:
+                self._next()
+                return "".join(result), words.finish()
+            if ch in "$'\"":
+                piece = self._dollar() if ch == "$" else self._single() if ch == "'" else self._double()
+                result.append(piece)
+                if ch == "$":
+                    words.add_string(piece)  # an expansion is split on spaces, a quoted string is not
+                else:
+                    words.add_raw(piece)
+                continue
+            ch = self._next()
+            if ch == "\\":
+                if self.raw_escapes:
+                    words.add_raw(ch)
+                    result.append(ch)
+                ch = self._next()
+                if ch == "":
+                    break
+                words.add_raw(ch)
+            else:
+                words.add_char(ch)
+            result.append(ch)
+        if stop:
+            raise _LexError(f"unexpected end of statement while looking for matching {stop}")
+        return "".join(result), words.finish()
+
+    def _single(self) -> str:
+        opening = self._next()
+        out = [opening] if self.raw_quotes else []
+        while True:
+            ch = self._next()
+            if ch == "":
+                raise _LexError("unexpected end of statement while looking for matching single-quote")
+            if ch == "'":
+                if self.raw_quotes:
+                    out.append(ch)
+                return "".join(out)
+            out.append(ch)
+
+    def _double(self) -> str:
+        opening = self._next()
+        out = [opening] if self.raw_quotes else []
+        while True:
+            ch = self._peek()
+            if ch == "":
+                raise _LexError("unexpected end of statement while looking for matching double-quote")
+            if ch == '"':
+                self._next()
+                if self.raw_quotes:
+                    out.append(ch)
+                return "".join(out)
+            if ch == "$":
+                out.append(self._dollar())
+                continue
+            ch = self._next()
+            if ch == "\\":
+                if self.raw_escapes:
+                    out.append(ch)
+                nxt = self._peek()
+                if nxt == "":
+                    continue
+                if nxt in ('"', "$", "\\"):
+                    ch = self._next()
+            out.append(ch)
+
+    def _dollar(self) -> str:
+        self._next()
+        if self._peek() != "{":
+            name = self._name()
+            return "$" + name
+        self._next()
+        first = self._peek()
+        if first == "":
+            raise _LexError("syntax error: missing '}'")
+        if first in "{}:":
+            raise _LexError("syntax error: bad substitution")
+        name = self._name()
+        ch = self._next()
+        if ch == "}":
+            return "${" + name + "}"
+        if ch == "?":
+            return "${" + name + "?" + self._modifier_word() + "}"
+        if ch == ":":
+            modifier = self._next()
+            word = self._modifier_word()
+            if modifier not in ("+", "-", "?"):
+                raise _LexError(f"unsupported modifier ({modifier}) in substitution")
+            return "${" + name + ":" + modifier + word + "}"
+        raise _LexError("missing ':' in substitution")
+
+    def _modifier_word(self) -> str:
+        try:
+            return self._stop_on("}")[0]
+        except _LexError:
+            if self._peek() == "":
+                raise _LexError("syntax error: missing '}'") from None
+            raise
+
+    def _name(self) -> str:
+        ch = self._peek()
+        if ch.isdecimal():
+            start = self.pos
+            while self._peek().isdecimal():
+                self.pos += 1
+            return self.text[start : self.pos]
+        if ch in _SPECIAL_PARAMS:
+            return self._next()
+        start = self.pos
+        while (ch := self._peek()) and (ch.isalpha() or ch.isdecimal() or ch == "_"):
+            self.pos += 1
+        return self.text[start : self.pos]
+
+
+_SPECIAL_PARAMS = frozenset("@*#?-$!0")
+
+
+class _Words:
+    """Go's wordsStruct: collects words, splitting on Unicode white space outside quotes."""
+
+    def __init__(self) -> None:
+        self.word = ""
+        self.in_word = False
+        self.words: list[str] = []
+
+    def add_char(self, ch: str) -> None:
+        if is_go_space(ch):
+            if self.in_word and self.word:
+                self.words.append(self.word)
+                self.word = ""
+                self.in_word = False
+        else:
+            self.add_raw(ch)
+
+    def add_raw(self, text: str) -> None:
+        self.word += text
+        self.in_word = True
+
+    def add_string(self, text: str) -> None:
+        for ch in text:
+            self.add_char(ch)
+
+    def finish(self) -> list[str]:
+        if self.word:
+            self.words.append(self.word)
+            self.word = ""
+            self.in_word = False
+        return self.words
+
+
+_HeredocWord = tuple[str, bool, bool, int]
+
+
+def _heredoc_words(line: str) -> tuple[list[_HeredocWord], str | None]:
+    """(name, chomp, expand, fd) for each heredoc opener on the line, or an error as BuildKit has it."""
+    try:
+        words = _ShellLex(line, raw_quotes=True, raw_escapes=True).words()
+    except _LexError:
+        return [], None  # BuildKit ignores the lexer's error here: the line simply has no heredocs
     found = []
-    for word in _shell_words_raw(line):
+    for word in words:
         match = _HEREDOC_WORD_RE.match(word)
         if not match or not match.group(3):
             continue
-        raw_name = match.group(3)
-        name = _unquote_word(raw_name)
-        if name is None or name == "":
-            continue
-        expand = "'" not in raw_name and '"' not in raw_name
-        found.append((name, match.group(2) == "-", expand, int(match.group(1) or 0)))
-    return found
+        rest = match.group(3)
+        try:
+            plain = _ShellLex(rest, raw_quotes=False, raw_escapes=False).words()
+            if len(plain) != 1:
+                continue  # not a single word: not a heredoc
+            raw = _ShellLex(rest, raw_quotes=True, raw_escapes=False).words()
+        except _LexError as exc:
+            return [], f"invalid heredoc delimiter {rest!r}: {exc}"
+        if len(raw) != len(plain):
+            return [], f"invalid heredoc delimiter {rest!r}: it lexes inconsistently"
+        # A quote anywhere in the delimiter turns off expansion of the body.
+        expand = _count_quotes(plain[0]) == _count_quotes(raw[0])
+        found.append((plain[0], match.group(2) == "-", expand, int(match.group(1) or 0)))
+    return found, None
 
 
-def _unquote_word(word: str) -> str | None:
-    """Remove shell quotes from a single word; None when it is not a single word."""
-    out: list[str] = []
-    i = 0
-    while i < len(word):
-        ch = word[i]
-        if ch in (" ", "\t"):
-            return None
-        if ch == "\\" and i + 1 < len(word):
-            out.append(word[i + 1])
-            i += 2
-            continue
-        if ch in ("'", '"'):
-            end = word.find(ch, i + 1)
-            if end == -1:
-                return None
-            out.append(word[i + 1 : end])
-            i = end + 1
-            continue
-        out.append(ch)
-        i += 1
-    return "".join(out)
+def _count_quotes(word: str) -> int:
+    return word.count("'") + word.count('"')
 
 
 def _suggest(keyword: str) -> str | None:

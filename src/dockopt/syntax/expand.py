@@ -1,0 +1,668 @@
+"""Variable expansion as BuildKit applies it, as a pass separate from parsing.
+
+Two layers:
+
+* the word expander, ``expand_word`` / ``expand_words``: the semantics of BuildKit's shell lexer
+  (``frontend/dockerfile/shell/lex.go``, ``ProcessWord`` / ``ProcessWords``): ``$VAR``, ``${VAR}``,
+  the ``-`` ``+`` ``?`` modifiers with and without ``:``, prefix/suffix removal (``#`` ``##`` ``%``
+  ``%%``), substitution (``/`` ``//``), single and double quotes, and the Dockerfile's escape
+  character. Unset variables expand to the empty string and are reported by name. Errors are
+  returned in the result, never raised.
+* ``resolve``: BuildKit's scoping of ARG and ENV over a parsed Dockerfile (``dockerfile2llb``):
+  the environment in force at every instruction, and the expanded values of the instructions
+  BuildKit expands itself. RUN, CMD, ENTRYPOINT, SHELL, HEALTHCHECK and ONBUILD bodies are left
+  alone: a shell (or a later build) expands them.
+
+Scoping, as BuildKit does it:
+
+* ARGs before the first FROM are global and usable only in FROM lines (image and ``--platform``),
+  together with the automatic platform args (``TARGETARCH``, ``BUILDPLATFORM``, ...).
+* In a stage, ``ARG NAME`` without a value takes the build arg, else the global value; with a
+  value, the build arg overrides its default. A value is visible from the declaration on.
+* ARG and ENV share one environment in which the later assignment wins: ``ENV`` after ``ARG``
+  shadows it (and ``ARG X=1`` after ``ENV X`` wins for the rest of the build, as in BuildKit).
+* A stage built ``FROM <earlier stage>`` starts with that stage's final environment, ARG values
+  included (BuildKit carries the whole build state over), and its declared ARG names.
+* Other stages start with ``PATH``: the base image's ENV is not known here, and BuildKit sets
+  its default ``PATH`` when the image has none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Generic, TypeVar
+
+from dockopt.syntax.nodes import Dockerfile, Flag, Instruction
+
+T = TypeVar("T")
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+_SPECIAL_PARAMS = frozenset("@*#?-$!0")
+_MAX_NESTING = 64  # ${a:-${b:-...}} deeper than this is an error rather than a RecursionError
+
+
+# -- the word expander ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Expanded(Generic[T]):
+    """The result of expanding one word: the value, and what it referred to.
+
+    ``value`` is the expanded text (``expand_word``) or the list of words (``expand_words``);
+    it is empty when ``error`` is set. ``used`` holds the names that were set, ``unset`` the names
+    that were referenced while unset (``${X:-d}`` counts: BuildKit reports it too).
+    """
+
+    value: T
+    used: frozenset[str] = frozenset()
+    unset: frozenset[str] = frozenset()
+    error: str | None = None
+
+
+def expand_word(word: str, env: Mapping[str, str], escape: str = "\\") -> Expanded[str]:
+    """Expand ``word`` as BuildKit's ``ProcessWord``: quotes removed, spaces kept."""
+    lexer = _Lexer(word, env, escape)
+    try:
+        text, _ = lexer.until(None, raw_escapes=False)
+    except _LexError as exc:
+        return Expanded("", frozenset(lexer.used), frozenset(lexer.unset), str(exc))
+    return Expanded(text, frozenset(lexer.used), frozenset(lexer.unset))
+
+
+def expand_words(text: str, env: Mapping[str, str], escape: str = "\\") -> Expanded[tuple[str, ...]]:
+    """Expand ``text`` as BuildKit's ``ProcessWords``: split on unquoted spaces (also those
+    produced by a variable's value), then quotes removed."""
+    lexer = _Lexer(text, env, escape)
+    try:
+        _, words = lexer.until(None, raw_escapes=False)
+    except _LexError as exc:
+        return Expanded((), frozenset(lexer.used), frozenset(lexer.unset), str(exc))
+    return Expanded(tuple(words.done()), frozenset(lexer.used), frozenset(lexer.unset))
+
+
+class _LexError(Exception):
+    """Internal: stops the lexer; turned into ``Expanded.error`` at the API."""
+
+
+def _is_space(ch: str) -> bool:
+    # Go's unicode.IsSpace; Python's isspace() also counts the separators \x1c-\x1f.
+    return ch.isspace() and ch not in "\x1c\x1d\x1e\x1f"
+
+
+class _Words:
+    """Word splitting as the lexer goes: raw parts never split, expanded values do."""
+
+    def __init__(self) -> None:
+        self.words: list[str] = []
+        self.word = ""
+        self.in_word = False
+
+    def add_char(self, ch: str) -> None:
+        if not _is_space(ch):
+            self.add_raw(ch)
+        elif self.in_word and self.word:
+            self.words.append(self.word)
+            self.word = ""
+            self.in_word = False
+
+    def add_string(self, text: str) -> None:
+        for ch in text:
+            self.add_char(ch)
+
+    def add_raw(self, text: str) -> None:
+        self.word += text
+        self.in_word = True
+
+    def done(self) -> list[str]:
+        if self.word:
+            self.words.append(self.word)
+            self.word = ""
+            self.in_word = False
+        return self.words
+
+
+class _Lexer:
+    """One pass over a word; ``""`` from ``peek``/``next`` means end of input."""
+
+    def __init__(self, text: str, env: Mapping[str, str], escape: str) -> None:
+        self.text = text
+        self.pos = 0
+        self.env = env
+        self.escape = escape
+        self.raw_escapes = False
+        self.depth = 0
+        self.used: set[str] = set()
+        self.unset: set[str] = set()
+
+    def peek(self) -> str:
+        return self.text[self.pos] if self.pos < len(self.text) else ""
+
+    def next(self) -> str:
+        ch = self.peek()
+        self.pos += len(ch)
+        return ch
+
+    def lookup(self, name: str) -> tuple[str, bool]:
+        if name in self.env:
+            self.used.add(name)
+            return self.env[name], True
+        self.unset.add(name)
+        return "", False
+
+    def until(self, stop: str | None, raw_escapes: bool) -> tuple[str, _Words]:
+        """Read up to ``stop`` (consumed) or the end; ``raw_escapes`` keeps escape characters."""
+        self.depth += 1
+        saved, self.raw_escapes = self.raw_escapes, raw_escapes
+        try:
+            if self.depth > _MAX_NESTING:
+                raise _LexError("expansion nested too deeply")
+            return self._until(stop)
+        finally:
+            self.raw_escapes = saved
+            self.depth -= 1
+
+    def _until(self, stop: str | None) -> tuple[str, _Words]:
+        result: list[str] = []
+        words = _Words()
+        while ch := self.peek():
+            if ch == stop:
+                self.pos += 1
+                return "".join(result), words
+            if ch == "$":
+                part = self.dollar()
+                words.add_string(part)
+            elif ch in "'\"":
+                part = self.single_quoted() if ch == "'" else self.double_quoted()
+                words.add_raw(part)
+            else:
+                part = self.plain(words)
+            result.append(part)
+        if stop is not None:
+            raise _LexError(f"unexpected end of statement while looking for matching {stop}")
+        return "".join(result), words
+
+    def plain(self, words: _Words) -> str:
+        """An unquoted character; the escape character makes the next one literal."""
+        ch = self.next()
+        if ch != self.escape:
+            words.add_char(ch)
+            return ch
+        kept = ch if self.raw_escapes else ""
+        escaped = self.next()
+        words.add_raw(kept + escaped)
+        return kept + escaped
+
+    def single_quoted(self) -> str:
+        self.pos += 1
+        end = self.text.find("'", self.pos)
+        if end < 0:
+            raise _LexError("unexpected end of statement while looking for matching single-quote")
+        content = self.text[self.pos : end]
+        self.pos = end + 1
+        return content
+
+    def double_quoted(self) -> str:
+        self.pos += 1
+        result: list[str] = []
+        while True:
+            ch = self.peek()
+            if not ch:
+                raise _LexError("unexpected end of statement while looking for matching double-quote")
+            if ch == '"':
+                self.pos += 1
+                return "".join(result)
+            if ch == "$":
+                result.append(self.dollar())
+                continue
+            self.pos += 1
+            if ch == self.escape:
+                if self.raw_escapes:
+                    result.append(ch)
+                following = self.peek()
+                if not following:
+                    continue  # the missing closing quote is reported on the next turn
+                if following in ('"', "$", self.escape):  # the only characters it escapes here
+                    ch = self.next()
+            result.append(ch)
+
+    def name(self) -> str:
+        """A variable name: letters, digits and _, or a run of digits, or one special parameter."""
+        ch = self.peek()
+        if ch.isdecimal():
+            start = self.pos
+            while self.peek().isdecimal():
+                self.pos += 1
+            return self.text[start : self.pos]
+        if ch in _SPECIAL_PARAMS:
+            self.pos += 1
+            return ch
+        start = self.pos
+        while (ch := self.peek()) and (ch.isalpha() or ch.isdecimal() or ch == "_"):
+            self.pos += 1
+        return self.text[start : self.pos]
+
+    def dollar(self) -> str:
+        self.pos += 1
+        if self.peek() != "{":
+            name = self.name()
+            return self.lookup(name)[0] if name else "$"
+        self.pos += 1
+        ch = self.peek()
+        if not ch:
+            raise _LexError("syntax error: missing '}'")
+        if ch in "{}:":
+            raise _LexError("syntax error: bad substitution")
+        name = self.name()
+        ch = self.next()
+        if ch == "}":
+            return self.lookup(name)[0]
+        if ch == "/":
+            return self.substitute(name)
+        if ch == ":":
+            return self.modifier(name, self.next(), null_is_unset=True)
+        if ch and ch in "+-?#%":
+            return self.modifier(name, ch, null_is_unset=False)
+        if not ch:
+            raise _LexError("syntax error: missing '}'")
+        raise _LexError(f"unsupported modifier ({ch}) in substitution")
+
+    def operand(self, stop: str, raw_escapes: bool, missing: str) -> str:
+        try:
+            text, _ = self.until(stop, raw_escapes)
+        except _LexError as exc:
+            if not self.peek():
+                raise _LexError(f"syntax error: missing {missing}") from exc
+            raise
+        return text
+
+    def modifier(self, name: str, op: str, null_is_unset: bool) -> str:
+        """``${name<op>word}`` and ``${name:<op>word}`` after the operator."""
+        word = self.operand("}", raw_escapes=op in ("#", "%"), missing="'}'")
+        value, is_set = self.lookup(name)
+        empty = not is_set or (null_is_unset and value == "")
+        if op == "-":
+            return word if empty else value
+        if op == "+":
+            return "" if empty else word
+        if op == "?":
+            if empty:
+                default = "is not allowed to be unset" if not is_set else "is not allowed to be empty"
+                raise _LexError(f"{name}: {word or default}")
+            return value
+        if op in ("#", "%"):
+            greedy = word.startswith(op)
+            pattern = word[1:] if greedy else word
+            return _trim_suffix(pattern, value, greedy) if op == "%" else _trim_prefix(pattern, value, greedy)
+        raise _LexError(f"unsupported modifier ({':' if null_is_unset else ''}{op}) in substitution")
+
+    def substitute(self, name: str) -> str:
+        """``${name/pattern/replacement}``, or every match with ``//``."""
+        replace_all = self.peek() == "/"
+        if replace_all:
+            self.pos += 1
+        pattern = self.operand("/", raw_escapes=True, missing="'/' in ${}")
+        replacement = self.operand("}", raw_escapes=True, missing="'}'")
+        value, _ = self.lookup(name)
+        regex = _pattern_regex(pattern, greedy=True, anchored=False)
+        if not replace_all:
+            match = regex.search(value)
+            return value if match is None else value[: match.start()] + replacement + value[match.end() :]
+        return _replace_all(regex, value, replacement)
+
+
+def _pattern_tokens(pattern: str) -> list[str]:
+    """Split a shell pattern into characters, keeping ``\\x`` pairs together."""
+    tokens: list[str] = []
+    i = 0
+    while i < len(pattern):
+        step = 2 if pattern[i] == "\\" and i + 1 < len(pattern) else 1
+        tokens.append(pattern[i : i + step])
+        i += step
+    return tokens
+
+
+def _pattern_regex(pattern: str, greedy: bool, anchored: bool) -> re.Pattern[str]:
+    """A shell wildcard pattern (``*``, ``?``, ``\\`` escapes; no brackets) as a regex."""
+    out = ["^"] if anchored else []
+    for token in _pattern_tokens(pattern):
+        if token == "*":
+            out.append(".*" if greedy else ".*?")
+        elif token == "?":
+            out.append(".")
+        elif token in ("\\}", "\\/"):
+            out.append(re.escape(token[1]))  # escaped only to get past the ${} syntax
+        elif token.startswith("\\"):
+            if token[1:] not in ("*", "?", "\\"):
+                raise _LexError(f"invalid pattern ({pattern}) in substitution: invalid escape '{token}'")
+            out.append(token)
+        else:
+            out.append(re.escape(token))
+    return re.compile("".join(out))
+
+
+def _trim_prefix(pattern: str, value: str, greedy: bool) -> str:
+    match = _pattern_regex(pattern, greedy, anchored=True).search(value)
+    return value if match is None else value[match.end() :]
+
+
+def _trim_suffix(pattern: str, value: str, greedy: bool) -> str:
+    # A regex finds the leftmost match only: reverse pattern and value to find the rightmost.
+    reversed_pattern = "".join(reversed(_pattern_tokens(pattern)))
+    return _trim_prefix(reversed_pattern, value[::-1], greedy)[::-1]
+
+
+def _replace_all(regex: re.Pattern[str], value: str, replacement: str) -> str:
+    """Go's ReplaceAllString with a literal replacement: an empty match right after a match is skipped."""
+    out: list[str] = []
+    last = 0
+    previous_end = -1
+    for match in regex.finditer(value):
+        if match.start() == match.end() == previous_end:
+            continue
+        out.append(value[last : match.start()])
+        out.append(replacement)
+        last = previous_end = match.end()
+    out.append(value[last:])
+    return "".join(out)
+
+
+# -- BuildKit's scoping over a Dockerfile ------------------------------------------------------
+
+
+class Origin(Enum):
+    ARG = "arg"
+    ENV = "env"
+    IMAGE = "image"  # PATH, as BuildKit sets it for a base image without one
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """A variable in force: its expanded value and where it came from.
+
+    ``instruction`` is the ARG/ENV that set it, None for the automatic platform args and PATH.
+    """
+
+    name: str
+    value: str
+    origin: Origin
+    instruction: Instruction | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ExpandedInstruction:
+    """One instruction with the environment in force at it and its expanded values.
+
+    ``env`` is what the instruction's own expansion sees (before its own effect). ``declared``
+    holds the ARG names declared in scope, with or without a value. ``values`` follows
+    ``Instruction.values`` expanded (ENV/LABEL: key, value pairs; ARG: ``NAME=value`` or ``NAME``;
+    EXPOSE: one port per word; FROM: the image only, the stage name is never expanded); it is
+    None for instructions BuildKit does not expand. ``flags`` are (name, value) in source order,
+    values expanded where BuildKit expands them (FROM --platform, COPY/ADD --chown/--chmod,
+    ADD --checksum, the fields of RUN --mount).
+    """
+
+    instruction: Instruction
+    stage: int | None  # index into Dockerfile.stages; None before the first FROM
+    env: Mapping[str, Variable]
+    declared: frozenset[str]
+    values: tuple[str, ...] | None
+    flags: tuple[tuple[str, str | None], ...]
+    unset: frozenset[str]
+    errors: tuple[str, ...]
+
+    @property
+    def undeclared(self) -> frozenset[str]:
+        """Names used unset and never declared by an ARG in scope (BuildKit's UndefinedVar)."""
+        return self.unset - self.declared
+
+    def environment(self) -> dict[str, str]:
+        """The environment as plain name -> value."""
+        return {name: var.value for name, var in self.env.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """``resolve``'s result: every instruction in source order, expanded."""
+
+    instructions: tuple[ExpandedInstruction, ...]
+    global_env: Mapping[str, Variable]  # what FROM lines see
+
+    def at(self, instruction: Instruction) -> ExpandedInstruction:
+        """The expansion of one instruction of the resolved Dockerfile."""
+        for item in self.instructions:
+            if item.instruction is instruction:
+                return item
+        raise KeyError(f"instruction at line {instruction.start_line} is not in this Dockerfile")
+
+
+def platform_args(platform: str, target_stage: str = "") -> dict[str, str]:
+    """The automatic global args for a build on and for ``platform`` (``os/arch[/variant]``)."""
+    os_name, _, rest = platform.partition("/")
+    arch, _, variant = rest.partition("/")
+    result: dict[str, str] = {}
+    for prefix in ("BUILD", "TARGET"):
+        result |= {
+            f"{prefix}PLATFORM": platform,
+            f"{prefix}OS": os_name,
+            f"{prefix}OSVERSION": "",
+            f"{prefix}ARCH": arch,
+            f"{prefix}VARIANT": variant,
+        }
+    result["TARGETSTAGE"] = target_stage
+    return result
+
+
+def resolve(
+    df: Dockerfile, build_args: Mapping[str, str] | None = None, platform: str = "linux/amd64"
+) -> Expansion:
+    """Apply BuildKit's ARG/ENV scoping and expansion to every instruction of ``df``."""
+    return _Resolver(df, dict(build_args or {}), platform).run()
+
+
+@dataclass
+class _Scope:
+    """The mutable environment of the global scope or of one stage while resolving."""
+
+    env: dict[str, Variable]
+    declared: set[str]
+
+    def copy(self) -> _Scope:
+        return _Scope(dict(self.env), set(self.declared))
+
+    def values(self) -> dict[str, str]:
+        return {name: var.value for name, var in self.env.items()}
+
+
+class _Collector:
+    """Expands the words of one instruction, gathering unset names and errors."""
+
+    def __init__(self, env: Mapping[str, str], escape: str) -> None:
+        self.env = env
+        self.escape = escape
+        self.unset: set[str] = set()
+        self.errors: list[str] = []
+
+    def word(self, text: str) -> str:
+        return self._keep(expand_word(text, self.env, self.escape)).value
+
+    def words(self, text: str) -> tuple[str, ...]:
+        return self._keep(expand_words(text, self.env, self.escape)).value
+
+    def _keep(self, result: Expanded[T]) -> Expanded[T]:
+        self.unset |= result.unset
+        if result.error is not None:
+            self.errors.append(result.error)
+        return result
+
+
+_StageHandler = Callable[["_Resolver", Instruction, _Collector], tuple[str, ...] | None]
+
+
+class _Resolver:
+    def __init__(self, df: Dockerfile, build_args: dict[str, str], platform: str) -> None:
+        self.df = df
+        self.build_args = build_args
+        stages = df.stages
+        target = stages[-1].name or "" if stages else ""
+        automatic = {k: build_args.get(k, v) for k, v in platform_args(platform, target).items()}
+        self.global_scope = _Scope({k: Variable(k, v, Origin.ARG) for k, v in automatic.items()}, set())
+        self.scope = self.global_scope
+        self.stage: int | None = None
+        self.stage_ends: list[tuple[str | None, _Scope]] = []  # (name, final scope) per finished stage
+        self.results: list[ExpandedInstruction] = []
+
+    def run(self) -> Expansion:
+        for ins in self.df.instructions:
+            if ins.keyword == "FROM":
+                self.from_(ins)
+            else:
+                self.instruction(ins)
+        return Expansion(tuple(self.results), dict(self.global_scope.env))
+
+    def record(
+        self,
+        ins: Instruction,
+        scope: _Scope,
+        collector: _Collector,
+        values: tuple[str, ...] | None,
+        flags: tuple[tuple[str, str | None], ...],
+    ) -> None:
+        self.results.append(
+            ExpandedInstruction(
+                instruction=ins,
+                stage=self.stage,
+                env=dict(scope.env),
+                declared=frozenset(scope.declared),
+                values=values,
+                flags=flags,
+                unset=frozenset(collector.unset),
+                errors=tuple(collector.errors),
+            )
+        )
+
+    def from_(self, ins: Instruction) -> None:
+        if self.stage is not None:
+            self.stage_ends.append((self.df.stages[self.stage].name, self.scope))
+        self.stage = len(self.stage_ends)
+        scope = self.global_scope
+        collector = _Collector(scope.values(), self.df.escape)
+        flags = _expand_flags(ins.flags, collector, {"platform"})
+        image = collector.word(ins.values[0]) if ins.values else ""
+        if not image:
+            collector.errors.append(f"base name ({ins.values[0] if ins.values else ''}) should not be blank")
+        self.record(ins, scope, collector, (image, *ins.values[1:]), flags)
+        self.scope = self.base_scope(image)
+
+    def base_scope(self, image: str) -> _Scope:
+        """A new stage's starting scope: an earlier stage's final one, or the image's PATH."""
+        for name, scope in reversed(self.stage_ends):
+            if name is not None and name == image:
+                return scope.copy()
+        return _Scope({"PATH": Variable("PATH", DEFAULT_PATH, Origin.IMAGE)}, set())
+
+    def instruction(self, ins: Instruction) -> None:
+        scope = self.scope
+        before = scope.copy()
+        collector = _Collector(scope.values(), self.df.escape)
+        handler = _HANDLERS.get(ins.keyword) if ins.keyword == "ARG" or self.stage is not None else None
+        values = handler(self, ins, collector) if handler else None
+        flags = _expand_flags(ins.flags, collector, _EXPANDED_FLAGS.get(ins.keyword, frozenset()))
+        if ins.keyword == "COPY":
+            _check_copy_from(ins, collector)
+        self.record(ins, before, collector, values, flags)
+
+    # -- per-instruction handlers: expand, and apply the instruction's effect on the scope --
+
+    def arg(self, ins: Instruction, collector: _Collector) -> tuple[str, ...]:
+        values: list[str] = []
+        for raw in ins.values:
+            name, has_default, default = raw.partition("=")
+            collector.env = self.scope.values()  # each ARG sees the ones before it
+            value = self.arg_value(name, default if has_default else None, collector)
+            self.scope.declared.add(name)
+            if value is not None:
+                self.scope.env[name] = Variable(name, value, Origin.ARG, ins)
+            values.append(name if value is None else f"{name}={value}")
+        return tuple(values)
+
+    def arg_value(self, name: str, default: str | None, collector: _Collector) -> str | None:
+        if name in self.build_args:
+            return self.build_args[name]
+        if default is not None:
+            return collector.word(default)
+        inherited = self.global_scope.env.get(name) if self.stage is not None else None
+        return inherited.value if inherited else None
+
+    def env(self, ins: Instruction, collector: _Collector) -> tuple[str, ...]:
+        values = self.pairs(ins, collector)
+        for name, value in zip(values[::2], values[1::2], strict=True):
+            self.scope.env[name] = Variable(name, value, Origin.ENV, ins)
+        return values
+
+    def pairs(self, ins: Instruction, collector: _Collector) -> tuple[str, ...]:
+        # Keys and values are both expanded, all with the environment before the instruction.
+        return tuple(collector.word(v) for v in ins.values)
+
+    def expose(self, ins: Instruction, collector: _Collector) -> tuple[str, ...]:
+        return tuple(port for v in ins.values for port in collector.words(v))
+
+
+_HANDLERS: dict[str, _StageHandler] = {
+    "ARG": _Resolver.arg,
+    "ENV": _Resolver.env,
+    "LABEL": _Resolver.pairs,
+    "EXPOSE": _Resolver.expose,
+    **{
+        keyword: _Resolver.pairs  # one expansion per value, as ``pairs`` does
+        for keyword in ("ADD", "COPY", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR")
+    },
+}
+_EXPANDED_FLAGS = {
+    "COPY": frozenset({"chown", "chmod"}),
+    "ADD": frozenset({"chown", "chmod", "checksum"}),
+    "RUN": frozenset({"mount"}),
+}
+
+
+def _expand_flags(
+    flags: tuple[Flag, ...], collector: _Collector, expanded: frozenset[str] | set[str]
+) -> tuple[tuple[str, str | None], ...]:
+    result: list[tuple[str, str | None]] = []
+    for flag in flags:
+        value = flag.value
+        if value is not None and flag.name in expanded:
+            value = _expand_mount(flag, collector) if flag.name == "mount" else collector.word(value)
+        result.append((flag.name, value))
+    return tuple(result)
+
+
+def _expand_mount(flag: Flag, collector: _Collector) -> str:
+    """RUN --mount: each field's value is expanded on its own, after the CSV split."""
+    return ",".join(f"{key}={collector.word(value)}" for key, value in flag.key_values().items())
+
+
+def _check_copy_from(ins: Instruction, collector: _Collector) -> None:
+    source = ins.flag("from")
+    if source is not None and source.value is not None:
+        if expand_word(source.value, {}, collector.escape).value != source.value:
+            collector.errors.append(
+                "variable expansion is not supported for --from, define a new stage with FROM "
+                "using ARG from global scope as a workaround"
+            )
+
+
+__all__ = [
+    "DEFAULT_PATH",
+    "ExpandedInstruction",
+    "Expanded",
+    "Expansion",
+    "Origin",
+    "Variable",
+    "expand_word",
+    "expand_words",
+    "platform_args",
+    "resolve",
+]
