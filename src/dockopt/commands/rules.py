@@ -98,7 +98,8 @@ def catalog_markdown() -> str:
     for rule_id, cls in all_rules().items():
         meta = cls.meta()
         summary = meta.summary.replace("|", "\\|")
-        lines.append(f"| [{rule_id}]({rule_id}.md) | {meta.name} | {meta.severity.value} | {meta.fix.value} | {summary} |")
+        row = (f"[{rule_id}]({rule_id}.md)", meta.name, meta.severity.value, meta.fix.value, summary)
+        lines.append("| " + " | ".join(row) + " |")
     return "\n".join(lines) + "\n"
 
 

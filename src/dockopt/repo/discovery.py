@@ -27,8 +27,8 @@ def is_dockerfile_name(name: str) -> bool:
     return name.endswith((".Dockerfile", ".dockerfile", ".Containerfile"))
 
 
-def _is_virtualenv(directory: str) -> bool:
-    return os.path.isfile(os.path.join(directory, "pyvenv.cfg"))
+def _is_virtualenv(directory: Path) -> bool:
+    return (directory / "pyvenv.cfg").is_file()
 
 
 def find_dockerfiles(root: Path, excluded: Callable[[str], bool] | None = None) -> Iterator[Path]:
@@ -42,7 +42,7 @@ def find_dockerfiles(root: Path, excluded: Callable[[str], bool] | None = None) 
         for name in sorted(dirnames):
             if name in SKIPPED_DIRS:
                 continue
-            full = os.path.join(directory, name)
+            full = Path(directory) / name
             rel = _rel(rel_dir, name)
             if _is_virtualenv(full) or (excluded and excluded(rel)):
                 continue

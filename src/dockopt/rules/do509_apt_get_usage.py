@@ -59,7 +59,11 @@ class AptGetUsage(Rule):
                         "`apt` is meant for interactive use and its interface is not stable in scripts; "
                         "use apt-get (or apt-cache)",
                     )
-                elif command.name == "apt-get" and _subcommand(command) in _NEEDS_YES and not _assumes_yes(command, script):
+                elif (
+                    command.name == "apt-get"
+                    and _subcommand(command) in _NEEDS_YES
+                    and not _assumes_yes(command, script)
+                ):
                     yield self.finding(
                         ctx,
                         (command.start, command.end),

@@ -40,6 +40,6 @@ class ParseError(Rule):
     severity = Severity.ERROR
     groups = ("input",)
 
-    def check(self, ctx: FileContext) -> Iterator[Finding]:
+    def check(self, ctx: FileContext) -> Iterator[Finding]:  # noqa: ARG002
         # Parse errors are turned into findings by the engine, before any rule runs.
         return iter(())

@@ -20,7 +20,8 @@ def all_rules() -> dict[str, type[Rule]]:
             continue
         module = importlib.import_module(f"dockopt.rules.{module_info.name}")
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Rule) and value is not Rule and value.__module__ == module.__name__:
+            defined_here = isinstance(value, type) and value.__module__ == module.__name__
+            if defined_here and issubclass(value, Rule) and value is not Rule:
                 if value.id in found:
                     raise RuntimeError(f"rule id {value.id} defined twice")
                 found[value.id] = value

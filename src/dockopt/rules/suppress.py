@@ -54,8 +54,8 @@ def _collect_instruction(ins: Instruction, df: Dockerfile, result: Suppressions)
     for text in ins.comments:
         parsed = _parse(text)
         if parsed and parsed[0] == "ignore":
-            for line in range(ins.start_line, ins.end_line + 1):
-                result.by_line.setdefault(line, set()).update(parsed[1])
+            for number in range(ins.start_line, ins.end_line + 1):
+                result.by_line.setdefault(number, set()).update(parsed[1])
     pending: set[str] = set()
     for line in ins.lines:
         if line.kind is LineKind.COMMENT:

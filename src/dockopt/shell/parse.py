@@ -83,10 +83,14 @@ class Command:
                 if name.startswith("--"):
                     if text == name or text.startswith(name + "="):
                         return True
-                elif len(name) == 2 and text.startswith("-") and not text.startswith("--"):
+                elif (
+                    len(name) == 2
+                    and text.startswith("-")
+                    and not text.startswith("--")
                     # a bundle of single-letter flags, such as -qy
-                    if text == name or (text[1:].isalpha() and name[1] in text[1:]):
-                        return True
+                    and (text == name or (text[1:].isalpha() and name[1] in text[1:]))
+                ):
+                    return True
         return False
 
     def flag_value(self, *names: str) -> str | None:
@@ -99,7 +103,7 @@ class Command:
                     found = words[i + 1].text
                 elif name.startswith("--") and word.text.startswith(name + "="):
                     found = word.text[len(name) + 1 :]
-                elif len(name) == 2 and word.text.startswith(name) and len(word.text) > 2 and not word.text.startswith("--"):
+                elif len(name) == 2 and len(word.text) > 2 and word.text.startswith(name) and word.text[1] != "-":
                     found = word.text[2:]
         return found
 
@@ -193,7 +197,7 @@ class _Ctx:
     def but(self, **changes: object) -> _Ctx:
         values = {name: getattr(self, name) for name in self.__slots__}
         values.update(changes)
-        return _Ctx(**values)  # type: ignore[arg-type]
+        return _Ctx(**values)
 
 
 class _Builder:
@@ -229,10 +233,8 @@ class _Builder:
             return
         if kind == "pipeline":
             self.has_pipe = True
-            index = 0
-            for child in node.named_children:
+            for index, child in enumerate(node.named_children):
                 self.visit(child, ctx.but(in_pipeline=True, pipeline_index=index))
-                index += 1
             return
         if kind == "redirected_statement":
             redirects = tuple(self.redirect(c) for c in node.named_children if c.type.endswith("redirect"))
@@ -280,19 +282,15 @@ class _Builder:
             _ = i
 
     def redirect(self, node: ts.Node) -> Redirect:
-        operator_parts = []
+        operator_parts: list[str] = []
         target: Word | None = None
         for child in node.children:
-            if child.type in ("word", "string", "raw_string", "concatenation", "number", "simple_expansion", "expansion"):
+            if child.type in _WORD_NODES:
                 if child.type == "number" and target is None and operator_parts and operator_parts[-1].endswith("&"):
                     operator_parts.append(self.node_text(child))
                     continue
                 target = self.word(child)
-            elif child.type == "file_descriptor":
-                operator_parts.append(self.node_text(child))
-            elif not child.is_named:
-                operator_parts.append(self.node_text(child))
-            elif child.type == "heredoc_start":
+            elif child.type == "file_descriptor" or not child.is_named or child.type == "heredoc_start":
                 operator_parts.append(self.node_text(child))
         return Redirect("".join(operator_parts), target, self.src(node.start_byte), self.src_end(node.end_byte))
 
@@ -389,7 +387,7 @@ class _Builder:
                     return
                 offset = 1 if body.raw[:1] in ("'", '"') else 0
                 base = body.start + offset
-                inner = parse_shell(body.text, lambda o, base=base: base + o)
+                inner = parse_shell(body.text, _shifted(base))
                 for command in inner.commands:
                     self.commands.append(_replace_nested(command, ctx))
                 self.set_options |= inner.set_options
@@ -411,6 +409,10 @@ class _Builder:
         raw = self.node_text(node)
         text, quoted, dynamic = _unquote(node, self)
         return Word(text, raw, self.src(node.start_byte), self.src_end(node.end_byte), quoted, dynamic)
+
+
+def _shifted(base: int) -> Callable[[int], int]:
+    return lambda offset: base + offset
 
 
 def _replace_nested(command: Command, ctx: _Ctx) -> Command:
@@ -443,7 +445,10 @@ def _substitutions(node: ts.Node) -> Iterator[ts.Node]:
             yield from _substitutions(child)
 
 
-_DYNAMIC = frozenset({"simple_expansion", "expansion", "command_substitution", "process_substitution", "arithmetic_expansion"})
+_DYNAMIC = frozenset(
+    {"simple_expansion", "expansion", "command_substitution", "process_substitution", "arithmetic_expansion"}
+)
+_WORD_NODES = frozenset({"word", "string", "raw_string", "concatenation", "number", "simple_expansion", "expansion"})
 
 
 def _unquote(node: ts.Node, builder: _Builder) -> tuple[str, bool, bool]:

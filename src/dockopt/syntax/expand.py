@@ -382,7 +382,7 @@ class Origin(Enum):
 class Variable:
     """A variable in force: its expanded value and where it came from.
 
-    ``instruction`` is the ARG/ENV that set it, None for the automatic platform args and PATH.
+    ``instruction`` is the ARG/ENV that set it; None for the automatic platform args and PATH.
     """
 
     name: str
@@ -396,11 +396,11 @@ class ExpandedInstruction:
     """One instruction with the environment in force at it and its expanded values.
 
     ``env`` is what the instruction's own expansion sees (before its own effect). ``declared``
-    holds the ARG names declared in scope, with or without a value. ``values`` follows
-    ``Instruction.values`` expanded (ENV/LABEL: key, value pairs; ARG: ``NAME=value`` or ``NAME``;
-    EXPOSE: one port per word; FROM: the image only, the stage name is never expanded); it is
-    None for instructions BuildKit does not expand. ``flags`` are (name, value) in source order,
-    values expanded where BuildKit expands them (FROM --platform, COPY/ADD --chown/--chmod,
+    holds the ARG names declared in scope, with or without a value. ``values`` is
+    ``Instruction.values`` expanded (ENV/LABEL: key, value, ...; ARG: ``NAME=value`` or ``NAME``;
+    EXPOSE: one port per word; FROM: the image only, a stage name is never expanded), or None
+    for the instructions BuildKit does not expand. ``flags`` are (name, value) in source order,
+    the value expanded where BuildKit expands it (FROM --platform, COPY/ADD --chown/--chmod,
     ADD --checksum, the fields of RUN --mount).
     """
 
@@ -415,17 +415,17 @@ class ExpandedInstruction:
 
     @property
     def undeclared(self) -> frozenset[str]:
-        """Names used unset and never declared by an ARG in scope (BuildKit's UndefinedVar)."""
+        """Names used while unset and declared by no ARG in scope (BuildKit's UndefinedVar)."""
         return self.unset - self.declared
 
     def environment(self) -> dict[str, str]:
-        """The environment as plain name -> value."""
+        """``env`` as plain name -> value."""
         return {name: var.value for name, var in self.env.items()}
 
 
 @dataclass(frozen=True, slots=True)
 class Expansion:
-    """``resolve``'s result: every instruction in source order, expanded."""
+    """``resolve``'s result: every instruction of the Dockerfile in source order, expanded."""
 
     instructions: tuple[ExpandedInstruction, ...]
     global_env: Mapping[str, Variable]  # what FROM lines see
@@ -435,36 +435,36 @@ class Expansion:
         for item in self.instructions:
             if item.instruction is instruction:
                 return item
-        raise KeyError(f"instruction at line {instruction.start_line} is not in this Dockerfile")
-
-
-def platform_args(platform: str, target_stage: str = "") -> dict[str, str]:
-    """The automatic global args for a build on and for ``platform`` (``os/arch[/variant]``)."""
-    os_name, _, rest = platform.partition("/")
-    arch, _, variant = rest.partition("/")
-    result: dict[str, str] = {}
-    for prefix in ("BUILD", "TARGET"):
-        result |= {
-            f"{prefix}PLATFORM": platform,
-            f"{prefix}OS": os_name,
-            f"{prefix}OSVERSION": "",
-            f"{prefix}ARCH": arch,
-            f"{prefix}VARIANT": variant,
-        }
-    result["TARGETSTAGE"] = target_stage
-    return result
+        raise KeyError(f"no instruction at line {instruction.start_line} in this expansion")
 
 
 def resolve(
     df: Dockerfile, build_args: Mapping[str, str] | None = None, platform: str = "linux/amd64"
 ) -> Expansion:
-    """Apply BuildKit's ARG/ENV scoping and expansion to every instruction of ``df``."""
+    """Apply BuildKit's ARG/ENV scoping and expansion to every instruction of ``df``.
+
+    ``platform`` (``os/arch[/variant]``) is both the build and the target platform; it gives the
+    automatic args (``TARGETARCH`` ...), which ``build_args`` can override like any other.
+    """
     return _Resolver(df, dict(build_args or {}), platform).run()
+
+
+def _platform_args(platform: str, target_stage: str) -> dict[str, str]:
+    os_name, _, rest = platform.partition("/")
+    arch, _, variant = rest.partition("/")
+    result = {"TARGETSTAGE": target_stage}
+    for prefix in ("BUILD", "TARGET"):
+        result[f"{prefix}PLATFORM"] = platform
+        result[f"{prefix}OS"] = os_name
+        result[f"{prefix}OSVERSION"] = ""
+        result[f"{prefix}ARCH"] = arch
+        result[f"{prefix}VARIANT"] = variant
+    return result
 
 
 @dataclass
 class _Scope:
-    """The mutable environment of the global scope or of one stage while resolving."""
+    """The environment of the global scope or of one stage, while resolving."""
 
     env: dict[str, Variable]
     declared: set[str]
@@ -498,20 +498,17 @@ class _Collector:
         return result
 
 
-_StageHandler = Callable[["_Resolver", Instruction, _Collector], tuple[str, ...] | None]
-
-
 class _Resolver:
     def __init__(self, df: Dockerfile, build_args: dict[str, str], platform: str) -> None:
         self.df = df
+        self.stages = df.stages
         self.build_args = build_args
-        stages = df.stages
-        target = stages[-1].name or "" if stages else ""
-        automatic = {k: build_args.get(k, v) for k, v in platform_args(platform, target).items()}
+        target = (self.stages[-1].name or "") if self.stages else ""
+        automatic = {k: build_args.get(k, v) for k, v in _platform_args(platform, target).items()}
         self.global_scope = _Scope({k: Variable(k, v, Origin.ARG) for k, v in automatic.items()}, set())
         self.scope = self.global_scope
         self.stage: int | None = None
-        self.stage_ends: list[tuple[str | None, _Scope]] = []  # (name, final scope) per finished stage
+        self.finished: list[_Scope] = []  # the final scope of each stage before the current one
         self.results: list[ExpandedInstruction] = []
 
     def run(self) -> Expansion:
@@ -545,42 +542,56 @@ class _Resolver:
 
     def from_(self, ins: Instruction) -> None:
         if self.stage is not None:
-            self.stage_ends.append((self.df.stages[self.stage].name, self.scope))
-        self.stage = len(self.stage_ends)
-        scope = self.global_scope
-        collector = _Collector(scope.values(), self.df.escape)
-        flags = _expand_flags(ins.flags, collector, {"platform"})
+            self.finished.append(self.scope)
+        self.stage = len(self.finished)
+        collector = _Collector(self.global_scope.values(), self.df.escape)
+        flags = _expand_flags(ins, collector, frozenset({"platform"}))
+        for flag, (name, value) in zip(ins.flags, flags, strict=True):
+            if name == "platform" and not value:
+                collector.errors.append(f"empty platform value from expression {flag.value or ''}")
         image = collector.word(ins.values[0]) if ins.values else ""
         if not image:
-            collector.errors.append(f"base name ({ins.values[0] if ins.values else ''}) should not be blank")
-        self.record(ins, scope, collector, (image, *ins.values[1:]), flags)
+            collector.errors.append(f"base name ({' '.join(ins.values[:1])}) should not be blank")
+        self.record(ins, self.global_scope, collector, (image, *ins.values[1:]), flags)
         self.scope = self.base_scope(image)
 
     def base_scope(self, image: str) -> _Scope:
-        """A new stage's starting scope: an earlier stage's final one, or the image's PATH."""
-        for name, scope in reversed(self.stage_ends):
-            if name is not None and name == image:
-                return scope.copy()
+        """A new stage's scope: an earlier stage's final one, or a base image's PATH."""
+        for index in reversed(range(len(self.finished))):
+            if self.stages[index].name is not None and self.stages[index].name == image:
+                return self.finished[index].copy()
         return _Scope({"PATH": Variable("PATH", DEFAULT_PATH, Origin.IMAGE)}, set())
 
     def instruction(self, ins: Instruction) -> None:
-        scope = self.scope
-        before = scope.copy()
-        collector = _Collector(scope.values(), self.df.escape)
-        handler = _HANDLERS.get(ins.keyword) if ins.keyword == "ARG" or self.stage is not None else None
+        before = self.scope.copy()
+        collector = _Collector(before.values(), self.df.escape)
+        handler = _HANDLERS.get(ins.keyword) if self.stage is not None or ins.keyword == "ARG" else None
         values = handler(self, ins, collector) if handler else None
-        flags = _expand_flags(ins.flags, collector, _EXPANDED_FLAGS.get(ins.keyword, frozenset()))
+        flags = _expand_flags(ins, collector, _EXPANDED_FLAGS.get(ins.keyword, frozenset()))
         if ins.keyword == "COPY":
             _check_copy_from(ins, collector)
         self.record(ins, before, collector, values, flags)
 
-    # -- per-instruction handlers: expand, and apply the instruction's effect on the scope --
+    # Handlers: expand an instruction's values and apply its effect on the scope.
+
+    def each(self, ins: Instruction, collector: _Collector) -> tuple[str, ...]:
+        """Every value expanded on its own, with the environment before the instruction."""
+        return tuple(collector.word(value) for value in ins.values)
+
+    def env(self, ins: Instruction, collector: _Collector) -> tuple[str, ...]:
+        values = self.each(ins, collector)
+        for name, value in zip(values[::2], values[1::2], strict=False):
+            self.scope.env[name] = Variable(name, value, Origin.ENV, ins)
+        return values
+
+    def expose(self, ins: Instruction, collector: _Collector) -> tuple[str, ...]:
+        return tuple(port for value in ins.values for port in collector.words(value))
 
     def arg(self, ins: Instruction, collector: _Collector) -> tuple[str, ...]:
         values: list[str] = []
         for raw in ins.values:
             name, has_default, default = raw.partition("=")
-            collector.env = self.scope.values()  # each ARG sees the ones before it
+            collector.env = self.scope.values()  # each ARG sees those before it
             value = self.arg_value(name, default if has_default else None, collector)
             self.scope.declared.add(name)
             if value is not None:
@@ -589,6 +600,7 @@ class _Resolver:
         return tuple(values)
 
     def arg_value(self, name: str, default: str | None, collector: _Collector) -> str | None:
+        """A build arg wins; then the default; then, in a stage, the global value."""
         if name in self.build_args:
             return self.build_args[name]
         if default is not None:
@@ -596,29 +608,12 @@ class _Resolver:
         inherited = self.global_scope.env.get(name) if self.stage is not None else None
         return inherited.value if inherited else None
 
-    def env(self, ins: Instruction, collector: _Collector) -> tuple[str, ...]:
-        values = self.pairs(ins, collector)
-        for name, value in zip(values[::2], values[1::2], strict=True):
-            self.scope.env[name] = Variable(name, value, Origin.ENV, ins)
-        return values
 
-    def pairs(self, ins: Instruction, collector: _Collector) -> tuple[str, ...]:
-        # Keys and values are both expanded, all with the environment before the instruction.
-        return tuple(collector.word(v) for v in ins.values)
-
-    def expose(self, ins: Instruction, collector: _Collector) -> tuple[str, ...]:
-        return tuple(port for v in ins.values for port in collector.words(v))
-
-
-_HANDLERS: dict[str, _StageHandler] = {
+_HANDLERS: dict[str, Callable[[_Resolver, Instruction, _Collector], tuple[str, ...]]] = {
     "ARG": _Resolver.arg,
     "ENV": _Resolver.env,
-    "LABEL": _Resolver.pairs,
     "EXPOSE": _Resolver.expose,
-    **{
-        keyword: _Resolver.pairs  # one expansion per value, as ``pairs`` does
-        for keyword in ("ADD", "COPY", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR")
-    },
+    **dict.fromkeys(("ADD", "COPY", "LABEL", "STOPSIGNAL", "USER", "VOLUME", "WORKDIR"), _Resolver.each),
 }
 _EXPANDED_FLAGS = {
     "COPY": frozenset({"chown", "chmod"}),
@@ -628,10 +623,10 @@ _EXPANDED_FLAGS = {
 
 
 def _expand_flags(
-    flags: tuple[Flag, ...], collector: _Collector, expanded: frozenset[str] | set[str]
+    ins: Instruction, collector: _Collector, expanded: frozenset[str]
 ) -> tuple[tuple[str, str | None], ...]:
     result: list[tuple[str, str | None]] = []
-    for flag in flags:
+    for flag in ins.flags:
         value = flag.value
         if value is not None and flag.name in expanded:
             value = _expand_mount(flag, collector) if flag.name == "mount" else collector.word(value)
@@ -646,23 +641,10 @@ def _expand_mount(flag: Flag, collector: _Collector) -> str:
 
 def _check_copy_from(ins: Instruction, collector: _Collector) -> None:
     source = ins.flag("from")
-    if source is not None and source.value is not None:
-        if expand_word(source.value, {}, collector.escape).value != source.value:
-            collector.errors.append(
-                "variable expansion is not supported for --from, define a new stage with FROM "
-                "using ARG from global scope as a workaround"
-            )
-
-
-__all__ = [
-    "DEFAULT_PATH",
-    "ExpandedInstruction",
-    "Expanded",
-    "Expansion",
-    "Origin",
-    "Variable",
-    "expand_word",
-    "expand_words",
-    "platform_args",
-    "resolve",
-]
+    if source is None or source.value is None:
+        return
+    if expand_word(source.value, {}, collector.escape).value != source.value:
+        collector.errors.append(
+            "variable expansion is not supported for --from, define a new stage with FROM "
+            "using ARG from global scope as a workaround"
+        )

@@ -37,7 +37,8 @@ def parse_bytes(data: bytes, path: str | None = None) -> Dockerfile:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        return _unparsable(path, line, column, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})")
+        detail = f"byte 0x{data[exc.start]:02x} at offset {exc.start}"
+        return _unparsable(path, line, column, f"not valid UTF-8 ({detail})")
     return parse(text, path)
 
 
@@ -47,7 +48,8 @@ def load_file(path: Path, display: str | None = None) -> Dockerfile:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return _unparsable(name, 1, 1, f"file is {size / (1024 * 1024):.1f} MB, over the 5 MB limit for a Dockerfile")
+            size_mb = size / (1024 * 1024)
+            return _unparsable(name, 1, 1, f"file is {size_mb:.1f} MB, over the 5 MB limit for a Dockerfile")
         data = path.read_bytes()
     except OSError as exc:
         return _unparsable(name, 1, 1, f"cannot read file: {exc.strerror or exc}")

@@ -229,14 +229,23 @@ class _Parser:
         end_offset = self.lines[i - 1][2]
         last_line = physical[-1]
         end_pos = self.index.position(max(last_line.span.end - 1, last_line.span.start))
+        keyword_offset = ins.span.start
+        # The instruction owns its whole first line, indentation and a lone continuation
+        # character included; BuildKit's StartLine is that line too.
         ins.span = Span(line_start, end_offset)
+        ins.start = self.index.position(line_start)
         ins.lines = tuple(physical)
         ins.end = Position(last_line.number, end_pos.column if last_line.span else 1)
+        if ins.sub is not None:
+            # The sub-instruction runs from its keyword to the end of the ONBUILD.
+            ins.sub.span = Span(ins.sub.span.start, end_offset)
+            ins.sub.lines = ins.lines
+            ins.sub.end = ins.end
         if heredocs:
             target.heredocs = tuple(heredocs)
         ins.comments = tuple(self.pending_comments)
         self.pending_comments = []
-        self._validate(ins)
+        self._validate(ins, keyword_offset)
         self.nodes.append(ins)
         return i
 
@@ -316,40 +325,44 @@ class _Parser:
             ins.values = ins.sub.values
         return ins
 
-    def _validate(self, ins: Instruction) -> None:
-        """Errors BuildKit reports after parsing (instructions.Parse), kept local to one line."""
+    def _validate(self, ins: Instruction, keyword_offset: int) -> None:
+        """Errors BuildKit reports after parsing (instructions.Parse), kept local to one line.
+
+        Errors point at the keyword (of the sub-instruction, for ONBUILD).
+        """
         target = ins.sub if ins.sub is not None else ins
+        at = target.span.start if ins.sub is not None else keyword_offset
         if ins.keyword == "ONBUILD":
             if ins.sub is None:
-                self.error(ins.span.start, "ONBUILD needs an instruction to run")
+                self.error(keyword_offset, "ONBUILD needs an instruction to run")
             elif ins.sub.keyword in ("ONBUILD", "FROM", "MAINTAINER"):
-                self.error(ins.span.start, f"{ins.sub.keyword} is not allowed as an ONBUILD trigger")
+                self.error(keyword_offset, f"{ins.sub.keyword} is not allowed as an ONBUILD trigger")
         if target.keyword not in KNOWN_INSTRUCTIONS:
             hint = _suggest(target.keyword)
             self.error(
-                target.span.start,
+                at,
                 f"unknown instruction {target.raw_keyword!r}" + (f" (did you mean {hint}?)" if hint else ""),
             )
             return
         if target.keyword in ("FROM", "WORKDIR", "USER", "EXPOSE", "STOPSIGNAL", "MAINTAINER") and not target.values:
-            self.error(target.span.start, f"{target.keyword} requires at least one argument")
+            self.error(at, f"{target.keyword} requires at least one argument")
         if target.keyword == "FROM" and len(target.values) not in (1, 3):
-            self.error(target.span.start, "FROM takes an image and, optionally, AS NAME")
+            self.error(at, "FROM takes an image and, optionally, AS NAME")
         if target.keyword == "FROM" and len(target.values) == 3 and target.values[1].lower() != "as":
-            self.error(target.span.start, f"FROM expects AS before the stage name, found {target.values[1]!r}")
+            self.error(at, f"FROM expects AS before the stage name, found {target.values[1]!r}")
         if target.keyword in ("COPY", "ADD") and len(target.values) < 2 and not target.heredocs:
-            self.error(target.span.start, f"{target.keyword} requires at least two arguments: source and destination")
+            self.error(at, f"{target.keyword} requires at least two arguments: source and destination")
         if target.keyword in ("RUN", "CMD", "ENTRYPOINT", "SHELL") and target.form is Form.NONE:
             if target.keyword in ("RUN", "SHELL"):
-                self.error(target.span.start, f"{target.keyword} requires at least one argument")
+                self.error(at, f"{target.keyword} requires at least one argument")
         if target.keyword == "SHELL" and target.form is Form.SHELL:
-            self.error(target.span.start, "SHELL requires the JSON form, e.g. SHELL [\"/bin/bash\", \"-c\"]")
+            self.error(at, "SHELL requires the JSON form, e.g. SHELL [\"/bin/bash\", \"-c\"]")
         if target.keyword == "ARG" and not target.values:
-            self.error(target.span.start, "ARG requires a name")
+            self.error(at, "ARG requires a name")
         if target.keyword == "HEALTHCHECK" and target.values:
             kind = target.values[0].upper()
             if kind not in ("CMD", "NONE"):
-                self.error(target.span.start, f"HEALTHCHECK expects CMD or NONE, found {target.values[0]!r}")
+                self.error(at, f"HEALTHCHECK expects CMD or NONE, found {target.values[0]!r}")
 
 
 def _split_lines(text: str) -> list[tuple[int, int, int]]:
@@ -673,7 +686,16 @@ class _ShellLex:
             self.pos += 1
         return ch
 
-    def _stop_on(self, stop: str) -> tuple[str, list[str]]:
+    def _stop_on(self, stop: str, raw_escapes: bool | None = None) -> tuple[str, list[str]]:
+        saved = self.raw_escapes
+        if raw_escapes is not None:
+            self.raw_escapes = raw_escapes
+        try:
+            return self._scan(stop)
+        finally:
+            self.raw_escapes = saved
+
+    def _scan(self, stop: str) -> tuple[str, list[str]]:
         result: list[str] = []
         words = _Words()
         while (ch := self._peek()) != "":
@@ -744,10 +766,10 @@ class _ShellLex:
             out.append(ch)
 
     def _dollar(self) -> str:
+        """``$name`` or ``${...}``; every variable is unset, so the text comes back as written."""
         self._next()
         if self._peek() != "{":
-            name = self._name()
-            return "$" + name
+            return "$" + self._name()
         self._next()
         first = self._peek()
         if first == "":
@@ -758,22 +780,32 @@ class _ShellLex:
         ch = self._next()
         if ch == "}":
             return "${" + name + "}"
-        if ch == "?":
-            return "${" + name + "?" + self._modifier_word() + "}"
+        if ch == "/":
+            replace_all = self._peek() == "/"
+            if replace_all:
+                self._next()
+            pattern = self._modifier_word("/", "syntax error: missing '/' in ${}")
+            replacement = self._modifier_word("}", "syntax error: missing '}'")
+            return "${" + name + "/" + pattern + "/" + replacement + "}"
+        modifier = ch
         if ch == ":":
-            modifier = self._next()
-            word = self._modifier_word()
-            if modifier not in ("+", "-", "?"):
-                raise _LexError(f"unsupported modifier ({modifier}) in substitution")
-            return "${" + name + ":" + modifier + word + "}"
-        raise _LexError("missing ':' in substitution")
+            ch = self._next()
+            modifier += ch
+        elif ch not in "+-?#%":
+            raise _LexError(f"unsupported modifier ({ch or 'EOF'}) in substitution")
+        pattern_like = ch in ("#", "%")
+        if modifier.startswith(":") and pattern_like:
+            raise _LexError(f"unsupported modifier ({modifier}) in substitution")
+        # An unknown modifier after ':' is only an error once the variable is set, and none is.
+        word = self._modifier_word("}", "syntax error: missing '}'", raw_escapes=pattern_like)
+        return "${" + name + modifier + word + "}"
 
-    def _modifier_word(self) -> str:
+    def _modifier_word(self, stop: str, at_end: str, raw_escapes: bool = True) -> str:
         try:
-            return self._stop_on("}")[0]
+            return self._stop_on(stop, raw_escapes)[0]
         except _LexError:
             if self._peek() == "":
-                raise _LexError("syntax error: missing '}'") from None
+                raise _LexError(at_end) from None
             raise
 
     def _name(self) -> str:

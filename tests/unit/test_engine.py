@@ -1,0 +1,171 @@
+"""The lint engine: configuration, selection, suppressions, discovery, exit codes, parallel runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from dockopt.cli import main
+from dockopt.config import Config, find_config, load_config
+from dockopt.errors import ConfigError
+from dockopt.findings import Severity
+from dockopt.lint import lint_files, lint_text
+from dockopt.repo.discovery import find_dockerfiles
+from dockopt.rules.registry import all_rules
+
+KNOWN = frozenset(all_rules())
+BAD = 'FROM python:3.11-slim\nMAINTAINER me\nCMD python app.py\n'
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(main, list(args))
+    return result.exit_code, result.output
+
+
+def rules_of(text: str, config: Config | None = None) -> list[str]:
+    return [f.rule for f in lint_text(text, config).findings]
+
+
+def test_default_selection_and_prefixes() -> None:
+    assert rules_of(BAD) == ["DO510", "DO501"]
+    assert rules_of(BAD, Config(select=("DO5",), ignore=("DO510",))) == ["DO501"]
+    # the more specific selector wins
+    assert rules_of(BAD, Config(select=("DO510",), ignore=("DO5",))) == ["DO510"]
+    assert rules_of(BAD, Config(select=("ALL",), ignore=("DO501",))) == ["DO510"]
+
+
+def test_severity_override() -> None:
+    findings = lint_text(BAD, Config(severity={"DO510": Severity.ERROR})).findings
+    assert {f.rule: f.severity for f in findings}["DO510"] is Severity.ERROR
+
+
+def test_inline_ignore_above_instruction_and_file_level() -> None:
+    text = "FROM python:3.11-slim\n# dockopt: ignore=DO501\nCMD python app.py\nMAINTAINER me\n"
+    assert rules_of(text) == ["DO510"]
+    text = "# dockopt: ignore-file=DO510\nFROM python:3.11-slim\nMAINTAINER me\nCMD python app.py\n"
+    assert rules_of(text) == ["DO501"]
+    text = "# dockopt: ignore-file\nFROM python:3.11-slim\nMAINTAINER me\n"
+    assert rules_of(text) == []
+
+
+def test_inline_ignore_inside_continuation_covers_next_line_only() -> None:
+    text = (
+        "FROM debian:bookworm-slim\n"
+        "RUN apt-get update \\\n"
+        "# dockopt: ignore=DO509\n"
+        "  && apt install -y curl \\\n"
+        "  && apt install -y git\n"
+    )
+    findings = lint_text(text).findings
+    assert [(f.rule, f.location.line) for f in findings] == [("DO509", 5)]
+
+
+def test_ignore_needs_the_comment_block_directly_above() -> None:
+    text = "FROM python:3.11-slim\n# dockopt: ignore=DO501\n\nCMD python app.py\n"
+    assert rules_of(text) == ["DO501"]
+
+
+def test_pyproject_config_is_found_and_applied(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[project]\nname = "x"\n\n[tool.dockopt]\nignore = ["DO510"]\nfail-on = "error"\n'
+        '[tool.dockopt.per-file-ignores]\n"legacy/**" = ["DO501"]\n'
+    )
+    (tmp_path / "legacy").mkdir()
+    (tmp_path / "legacy" / "Dockerfile").write_text(BAD)
+    (tmp_path / "Dockerfile").write_text(BAD)
+    found = find_config(tmp_path / "legacy")
+    assert found == (tmp_path / "pyproject.toml").resolve()
+    config = load_config(found, KNOWN)
+    results = lint_files([(tmp_path / "Dockerfile", "Dockerfile"), (tmp_path / "legacy" / "Dockerfile", str(tmp_path / "legacy" / "Dockerfile"))], config)
+    assert [f.rule for f in results[0].findings] == ["DO501"]
+    assert results[1].findings == []
+    code, _ = run_cli("lint", str(tmp_path))
+    assert code == 0  # DO501 is a warning, below fail-on = "error"
+
+
+def test_dockopt_toml_and_bad_config(tmp_path: Path) -> None:
+    (tmp_path / ".dockopt.toml").write_text('select = ["DO999"]\n')
+    (tmp_path / "Dockerfile").write_text(BAD)
+    with pytest.raises(ConfigError, match="DO999"):
+        load_config(tmp_path / ".dockopt.toml", KNOWN)
+    code, output = run_cli("lint", str(tmp_path))
+    assert code == 2
+    assert ".dockopt.toml" in output and "DO999" in output
+    (tmp_path / ".dockopt.toml").write_text('colour = "red"\n')
+    code, output = run_cli("lint", str(tmp_path))
+    assert code == 2 and "unknown key" in output
+    code, _ = run_cli("lint", "--isolated", str(tmp_path))
+    assert code == 1
+
+
+def test_discovery_skips_vcs_venvs_and_node_modules(tmp_path: Path) -> None:
+    for rel in (
+        "Dockerfile", "svc/api.Dockerfile", "svc/Dockerfile.gpu", "svc/Containerfile",
+        ".git/Dockerfile", "node_modules/pkg/Dockerfile", "env/Dockerfile", "svc/Dockerfile.dockerignore",
+        "notes/Dockerfile.md",
+    ):  # fmt: skip
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("FROM scratch\n")
+    (tmp_path / "env" / "pyvenv.cfg").write_text("home = /usr\n")
+    found = sorted(p.relative_to(tmp_path).as_posix() for p in find_dockerfiles(tmp_path))
+    assert found == ["Dockerfile", "svc/Containerfile", "svc/Dockerfile.gpu", "svc/api.Dockerfile"]
+
+
+def test_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "Dockerfile").write_bytes(b"FROM x\n\xff\xfe\n")
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "Dockerfile").write_text(BAD)
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "Dockerfile").write_bytes(b"\x00\x01binary")
+    code, output = run_cli("lint", "--format", "json", str(tmp_path))
+    assert code == 2
+    data = json.loads(output)
+    assert data["summary"]["files"] == 3
+    by_file: dict[str, list[str]] = {}
+    for finding in data["findings"]:
+        by_file.setdefault(Path(finding["file"]).parent.name, []).append(finding["rule"])
+    assert by_file == {"a": ["DO900"], "b": ["DO510", "DO501"], "c": ["DO900"]}
+    messages = {Path(e["file"]).parent.name: (e["line"], e["message"]) for e in data["errors"]}
+    assert messages["a"][0] == 2 and "UTF-8" in messages["a"][1]
+    assert "binary" in messages["c"][1]
+
+
+def test_exit_codes(tmp_path: Path) -> None:
+    good = tmp_path / "good.Dockerfile"
+    good.write_text('FROM python:3.11-slim\nCMD ["python"]\n')
+    assert run_cli("lint", str(good))[0] == 0
+    bad = tmp_path / "bad.Dockerfile"
+    bad.write_text(BAD)
+    assert run_cli("lint", str(bad))[0] == 1
+    assert run_cli("lint", "--fail-on", "error", str(bad))[0] == 0
+    assert run_cli("lint", str(tmp_path / "missing"))[0] == 2
+    assert run_cli("lint", "--select", "NOPE", str(bad))[0] == 2
+    assert run_cli("explain", "DO000")[0] == 2
+    assert run_cli("lint")[0] == 2  # no path: usage error
+
+
+def test_parallel_and_serial_runs_agree(tmp_path: Path) -> None:
+    files = []
+    for i in range(240):
+        path = tmp_path / f"{i:03d}.Dockerfile"
+        path.write_text(BAD if i % 3 else 'FROM python:3.11-slim\nWORKDIR app\nRUNN x\n')
+        files.append((path, path.name))
+    serial = lint_files(files, Config(), jobs=1)
+    parallel = lint_files(files, Config(), jobs=2)
+    assert [r.findings for r in serial] == [r.findings for r in parallel]
+    assert [r.errors for r in serial] == [r.errors for r in parallel]
+    assert sum(len(r.findings) for r in parallel) == 160 * 2 + 80 * 2
+
+
+def test_module_entry_point_runs() -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "dockopt", "rules"], capture_output=True, text=True, check=False)
+    assert done.returncode == 0
+    assert "DO501" in done.stdout

@@ -1,0 +1,90 @@
+"""The bundled examples against their answer keys (examples/*/EXPECTED.md).
+
+For every rule dockopt implements, each expected finding must be reported (recall), and every
+finding must be one the key expects (precision). Rules not implemented yet are skipped by rule id,
+so this test tightens by itself as the catalog grows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from dockopt.config import Config
+from dockopt.lint import lint_files
+from dockopt.repo.discovery import find_dockerfiles
+from dockopt.rules.registry import all_rules
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+_RULE = re.compile(r"^DO\d{3}$")
+_LINES = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Expected:
+    rule: str
+    file: str
+    lines: frozenset[int]  # the line and the related lines
+
+
+def _expected_rows(key: Path, sections: tuple[str, ...]) -> list[Expected]:
+    rows: list[Expected] = []
+    current = ""
+    for line in key.read_text(encoding="utf-8").splitlines():
+        if line.startswith("## "):
+            current = line
+            continue
+        if not any(current.startswith(s) for s in sections) or not line.startswith("|"):
+            continue
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        rule_cells = [c for c in cells if _RULE.match(c)]
+        file_cells = [c for c in cells if "Dockerfile" in c or c.endswith((".sh", ".yml", ".md", ".txt"))]
+        if not rule_cells or not file_cells:
+            continue
+        file_index = cells.index(file_cells[0])
+        numbers = {int(n) for cell in cells[file_index + 1 : cells.index(rule_cells[0])] for n in _LINES.findall(cell)}
+        rows.append(Expected(rule_cells[0], file_cells[0], frozenset(numbers)))
+    return rows
+
+
+def _findings(root: Path) -> list[tuple[str, str, int, int]]:
+    files = [(p, p.relative_to(root).as_posix()) for p in find_dockerfiles(root)]
+    results = lint_files(files, Config(select=("ALL",)), jobs=1)
+    return [
+        (f.rule, f.file, f.location.line, f.location.end_line) for r in results for f in r.findings
+    ]
+
+
+CASES = [
+    ("ml-pipeline", ("## A.", "## B.")),
+    ("webapp", ("## Mild",)),
+]
+
+
+@pytest.mark.parametrize(("example", "sections"), CASES)
+def test_example_matches_its_answer_key(example: str, sections: tuple[str, ...]) -> None:
+    root = EXAMPLES / example
+    implemented = set(all_rules())
+    expected = [e for e in _expected_rows(root / "EXPECTED.md", sections) if e.rule in implemented]
+    found = _findings(root)
+    for item in expected:
+        hits = [f for f in found if f[0] == item.rule and f[1] == item.file and _overlaps(f, item.lines)]
+        assert hits, f"missed {item.rule} at {item.file}:{sorted(item.lines)}"
+    for finding in found:
+        rule, file, _, _ = finding
+        ok = any(e.rule == rule and e.file == file and _overlaps(finding, e.lines) for e in expected)
+        assert ok, f"unexpected {rule} at {file}:{finding[2]} (not in {example}/EXPECTED.md)"
+
+
+def test_answer_key_is_parsed() -> None:
+    rows = _expected_rows(EXAMPLES / "ml-pipeline" / "EXPECTED.md", ("## A.", "## B."))
+    assert len(rows) >= 30
+    assert Expected("DO510", "docker/stages/export/Dockerfile", frozenset({5})) in rows
+
+
+def _overlaps(finding: tuple[str, str, int, int], lines: frozenset[int]) -> bool:
+    _, _, start, end = finding
+    return any(start <= line <= end for line in lines)
