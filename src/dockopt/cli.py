@@ -91,6 +91,43 @@ def lint(
     _guard(action)
 
 
+@main.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--diff", "show_diff", is_flag=True, help="Print the diff (the default unless --write).")
+@click.option("--write", is_flag=True, help="Write the fixed files (atomically, file mode kept).")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour.")
+@click.option("--select", multiple=True, help="Only fix these rules (ids or prefixes).")
+@click.option("--extend-select", multiple=True, help="Add rules to the selection.")
+@click.option("--ignore", multiple=True, help="Do not fix these rules.")
+@click.option("--config", "config_path", help="Configuration file.")
+@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+def fix(
+    paths: tuple[str, ...],
+    show_diff: bool,
+    write: bool,
+    unsafe_fixes: bool,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    config_path: str | None,
+    isolated: bool,
+) -> None:
+    """Apply fixes. Without --write, print the diff and change nothing."""
+    from dockopt.commands.fix import FixOptions, run_fix
+    from dockopt.commands.lint import LintOptions
+
+    lint_options = LintOptions(
+        paths=paths,
+        select=_csv(select) or None,
+        extend_select=_csv(extend_select),
+        ignore=_csv(ignore),
+        config_path=config_path,
+        isolated=isolated,
+    )
+    options = FixOptions(lint_options, write=write, unsafe=unsafe_fixes, show_diff=show_diff or not write)
+    _guard(lambda: run_fix(options))
+
+
 @main.command("rules")
 @click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
 def rules_command(output_format: str) -> None:

@@ -65,22 +65,16 @@ class Expanded(Generic[T]):
 def expand_word(word: str, env: Mapping[str, str], escape: str = "\\") -> Expanded[str]:
     """Expand ``word`` as BuildKit's ``ProcessWord``: quotes removed, spaces kept."""
     lexer = _Lexer(word, env, escape)
-    try:
-        text, _ = lexer.until(None, raw_escapes=False)
-    except _LexError as exc:
-        return Expanded("", frozenset(lexer.used), frozenset(lexer.unset), str(exc))
-    return Expanded(text, frozenset(lexer.used), frozenset(lexer.unset))
+    text, _, error = lexer.run()
+    return Expanded(text, frozenset(lexer.used), frozenset(lexer.unset), error)
 
 
 def expand_words(text: str, env: Mapping[str, str], escape: str = "\\") -> Expanded[tuple[str, ...]]:
     """Expand ``text`` as BuildKit's ``ProcessWords``: split on unquoted spaces (also those
     produced by a variable's value), then quotes removed."""
     lexer = _Lexer(text, env, escape)
-    try:
-        _, words = lexer.until(None, raw_escapes=False)
-    except _LexError as exc:
-        return Expanded((), frozenset(lexer.used), frozenset(lexer.unset), str(exc))
-    return Expanded(tuple(words.done()), frozenset(lexer.used), frozenset(lexer.unset))
+    _, words, error = lexer.run()
+    return Expanded(words, frozenset(lexer.used), frozenset(lexer.unset), error)
 
 
 class _LexError(Exception):
@@ -98,15 +92,13 @@ class _Words:
     def __init__(self) -> None:
         self.words: list[str] = []
         self.word = ""
-        self.in_word = False
 
     def add_char(self, ch: str) -> None:
         if not _is_space(ch):
-            self.add_raw(ch)
-        elif self.in_word and self.word:
+            self.word += ch
+        elif self.word:
             self.words.append(self.word)
             self.word = ""
-            self.in_word = False
 
     def add_string(self, text: str) -> None:
         for ch in text:
@@ -114,14 +106,9 @@ class _Words:
 
     def add_raw(self, text: str) -> None:
         self.word += text
-        self.in_word = True
 
-    def done(self) -> list[str]:
-        if self.word:
-            self.words.append(self.word)
-            self.word = ""
-            self.in_word = False
-        return self.words
+    def done(self) -> tuple[str, ...]:
+        return (*self.words, self.word) if self.word else tuple(self.words)
 
 
 class _Lexer:
@@ -136,6 +123,14 @@ class _Lexer:
         self.depth = 0
         self.used: set[str] = set()
         self.unset: set[str] = set()
+
+    def run(self) -> tuple[str, tuple[str, ...], str | None]:
+        """The whole text as one word and as words, or the error that stopped the lexer."""
+        try:
+            text, words = self.until(None, raw_escapes=False)
+        except _LexError as exc:
+            return "", (), str(exc)
+        return text, words.done(), None
 
     def peek(self) -> str:
         return self.text[self.pos] if self.pos < len(self.text) else ""
@@ -257,16 +252,16 @@ class _Lexer:
             raise _LexError("syntax error: bad substitution")
         name = self.name()
         ch = self.next()
+        if not ch:
+            raise _LexError("syntax error: missing '}'")
         if ch == "}":
             return self.lookup(name)[0]
         if ch == "/":
             return self.substitute(name)
         if ch == ":":
             return self.modifier(name, self.next(), null_is_unset=True)
-        if ch and ch in "+-?#%":
+        if ch in "+-?#%":
             return self.modifier(name, ch, null_is_unset=False)
-        if not ch:
-            raise _LexError("syntax error: missing '}'")
         raise _LexError(f"unsupported modifier ({ch}) in substitution")
 
     def operand(self, stop: str, raw_escapes: bool, missing: str) -> str:
@@ -438,9 +433,7 @@ class Expansion:
         raise KeyError(f"no instruction at line {instruction.start_line} in this expansion")
 
 
-def resolve(
-    df: Dockerfile, build_args: Mapping[str, str] | None = None, platform: str = "linux/amd64"
-) -> Expansion:
+def resolve(df: Dockerfile, build_args: Mapping[str, str] | None = None, platform: str = "linux/amd64") -> Expansion:
     """Apply BuildKit's ARG/ENV scoping and expansion to every instruction of ``df``.
 
     ``platform`` (``os/arch[/variant]``) is both the build and the target platform; it gives the

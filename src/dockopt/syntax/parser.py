@@ -686,16 +686,7 @@ class _ShellLex:
             self.pos += 1
         return ch
 
-    def _stop_on(self, stop: str, raw_escapes: bool | None = None) -> tuple[str, list[str]]:
-        saved = self.raw_escapes
-        if raw_escapes is not None:
-            self.raw_escapes = raw_escapes
-        try:
-            return self._scan(stop)
-        finally:
-            self.raw_escapes = saved
-
-    def _scan(self, stop: str) -> tuple[str, list[str]]:
+    def _stop_on(self, stop: str) -> tuple[str, list[str]]:
         result: list[str] = []
         words = _Words()
         while (ch := self._peek()) != "":
@@ -766,7 +757,11 @@ class _ShellLex:
             out.append(ch)
 
     def _dollar(self) -> str:
-        """``$name`` or ``${...}``; every variable is unset, so the text comes back as written."""
+        """``$name`` or ``${...}``; every variable is unset, so the text comes back as written.
+
+        BuildKit 0.12 knows ``${x}``, ``${x-w}``, ``${x+w}``, ``${x?w}`` and their ``:`` forms;
+        anything else (``${x#w}``, ``${x/a/b}``, ``${x y}``) makes the whole line fail to lex.
+        """
         self._next()
         if self._peek() != "{":
             return "$" + self._name()
@@ -780,33 +775,18 @@ class _ShellLex:
         ch = self._next()
         if ch == "}":
             return "${" + name + "}"
-        if ch == "/":
-            replace_all = self._peek() == "/"
-            if replace_all:
-                self._next()
-            pattern = self._modifier_word("/", "syntax error: missing '/' in ${}")
-            replacement = self._modifier_word("}", "syntax error: missing '}'")
-            return "${" + name + "/" + pattern + "/" + replacement + "}"
         modifier = ch
         if ch == ":":
-            ch = self._next()
-            modifier += ch
-        elif ch not in "+-?#%":
+            modifier += self._next()  # any character: it is only checked once the variable is set
+        elif ch not in ("+", "-", "?"):
             raise _LexError(f"unsupported modifier ({ch or 'EOF'}) in substitution")
-        pattern_like = ch in ("#", "%")
-        if modifier.startswith(":") and pattern_like:
-            raise _LexError(f"unsupported modifier ({modifier}) in substitution")
-        # An unknown modifier after ':' is only an error once the variable is set, and none is.
-        word = self._modifier_word("}", "syntax error: missing '}'", raw_escapes=pattern_like)
-        return "${" + name + modifier + word + "}"
-
-    def _modifier_word(self, stop: str, at_end: str, raw_escapes: bool = True) -> str:
         try:
-            return self._stop_on(stop, raw_escapes)[0]
+            word = self._stop_on("}")[0]
         except _LexError:
             if self._peek() == "":
-                raise _LexError(at_end) from None
+                raise _LexError("syntax error: missing '}'") from None
             raise
+        return "${" + name + modifier + word + "}"
 
     def _name(self) -> str:
         ch = self._peek()
