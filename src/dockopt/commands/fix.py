@@ -85,8 +85,8 @@ def write_atomically(path: Path, text: str) -> None:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp_name, mode)
-        os.replace(temp_name, path.resolve())
+        Path(temp_name).chmod(mode)
+        Path(temp_name).replace(path.resolve())
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
