@@ -113,3 +113,21 @@ TOKENS: tuple[str, ...] = (
 
 # Prefixes that make most generated texts start like a real Dockerfile.
 PREFIXES: tuple[str, ...] = ("", "FROM a\n", "# escape=`\nFROM a\n", "FROM a\r\nRUN ", "\ufeff")
+
+
+def go_byte_quirk(tree: Dockerfile) -> bool:
+    """True when a known deviation applies: non-ASCII text where BuildKit reads bytes.
+
+    Go splits flags (and the HEALTHCHECK type word) byte by byte: a non-ASCII character there
+    comes out as Latin-1 mojibake, and the bytes 0x85/0xA0 of a UTF-8 sequence count as spaces.
+    dockopt keeps the characters, which is what the author wrote.
+    """
+    for ins in tree.instructions:
+        for part in (ins, ins.sub):
+            if part is None:
+                continue
+            if any(not flag.raw.isascii() for flag in part.flags):
+                return True
+            if part.keyword == "HEALTHCHECK" and not part.arguments.isascii():
+                return True
+    return False

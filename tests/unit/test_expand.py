@@ -620,6 +620,11 @@ FLAG_CASES = [
         (("mount", "type=cache,target=/root/.cache/pip,sharing=locked"),),
     ),
     (
+        'FROM a\nARG SRC=/src\nRUN --mount=type=bind,"source=$SRC",ro make\n',
+        3,
+        (("mount", "type=bind,source=/src,ro"),),
+    ),
+    (
         "FROM a\nARG I=5\nHEALTHCHECK --interval=${I}s CMD true\n",
         3,
         (("interval", "${I}s"),),

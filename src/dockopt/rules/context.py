@@ -8,6 +8,7 @@ from functools import cached_property
 from dockopt.findings import Location
 from dockopt.shell import Script, parse_shell
 from dockopt.syntax import Dockerfile, Form, Instruction, Span, Stage
+from dockopt.syntax.expand import Expansion, resolve
 from dockopt.syntax.source import go_rstrip
 
 POSIX_SHELLS = frozenset({"sh", "bash", "dash", "ash", "zsh", "ksh", "busybox"})
@@ -19,6 +20,11 @@ class FileContext:
     df: Dockerfile
     display_path: str
     _scripts: dict[int, Script | None] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def expansion(self) -> Expansion:
+        """ARG/ENV in force and expanded values at every instruction (BuildKit's scoping)."""
+        return resolve(self.df)
 
     @cached_property
     def stages(self) -> list[Stage]:

@@ -16,8 +16,9 @@ class RelativeWorkdir(Rule):
     """WORKDIR with a relative path.
 
     What it does:
-        Flags `WORKDIR` whose path does not start with `/` (or a drive letter on Windows
-        images). Paths that start with a variable are left alone: their value is not known here.
+        Flags `WORKDIR` whose path, after ARG/ENV expansion, does not start with `/` (or a
+        drive letter on Windows images). A path that uses a variable with no known value is
+        left alone.
 
     Why is this bad?
         A relative WORKDIR is resolved against the WORKDIR in force before it — possibly set
@@ -45,13 +46,17 @@ class RelativeWorkdir(Rule):
         for ins in ctx.df.instructions:
             if ins.keyword != "WORKDIR" or not ins.values:
                 continue
-            path = ins.values[0].strip("\"'")
-            if path.startswith(("/", "$")) or _WINDOWS_ABSOLUTE.match(path):
+            expanded = ctx.expansion.at(ins)
+            if expanded.unset or expanded.errors or not expanded.values:
+                continue  # depends on a value not known here
+            path = expanded.values[0]
+            if path.startswith("/") or _WINDOWS_ABSOLUTE.match(path):
                 continue
             where = ins.arguments_span or ins
+            shown = f"{ins.values[0]!r}" + (f" (= {path!r})" if path != ins.values[0] else "")
             yield self.finding(
                 ctx,
                 where,
-                f"WORKDIR {path!r} is relative: it is resolved against the previous WORKDIR, "
+                f"WORKDIR {shown} is relative: it is resolved against the previous WORKDIR, "
                 f"possibly set by the base image; use an absolute path such as /{path.lstrip('./')}",
             )

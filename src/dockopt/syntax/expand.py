@@ -29,13 +29,14 @@ Scoping, as BuildKit does it:
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Generic, TypeVar
 
-from dockopt.syntax.nodes import Dockerfile, Flag, Instruction
+from dockopt.syntax.nodes import Dockerfile, Instruction
 
 T = TypeVar("T")
 
@@ -430,7 +431,7 @@ class Expansion:
         for item in self.instructions:
             if item.instruction is instruction:
                 return item
-        raise KeyError(f"no instruction at line {instruction.start_line} in this expansion")
+        raise KeyError("the instruction is not part of this expansion")
 
 
 def resolve(df: Dockerfile, build_args: Mapping[str, str] | None = None, platform: str = "linux/amd64") -> Expansion:
@@ -622,22 +623,25 @@ def _expand_flags(
     for flag in ins.flags:
         value = flag.value
         if value is not None and flag.name in expanded:
-            value = _expand_mount(flag, collector) if flag.name == "mount" else collector.word(value)
+            value = _expand_mount(value, collector) if flag.name == "mount" else collector.word(value)
         result.append((flag.name, value))
     return tuple(result)
 
 
-def _expand_mount(flag: Flag, collector: _Collector) -> str:
-    """RUN --mount: each field's value is expanded on its own, after the CSV split."""
-    return ",".join(f"{key}={collector.word(value)}" for key, value in flag.key_values().items())
+def _expand_mount(value: str, collector: _Collector) -> str:
+    """RUN --mount: each ``key=value`` field's value is expanded on its own, after the CSV split."""
+    fields = next(csv.reader([value]), [])
+    expanded = []
+    for item in fields:
+        key, sep, field_value = item.partition("=")
+        expanded.append(f"{key}={collector.word(field_value)}" if sep else item)
+    return ",".join(expanded)
 
 
 def _check_copy_from(ins: Instruction, collector: _Collector) -> None:
-    source = ins.flag("from")
-    if source is None or source.value is None:
-        return
-    if expand_word(source.value, {}, collector.escape).value != source.value:
-        collector.errors.append(
-            "variable expansion is not supported for --from, define a new stage with FROM "
-            "using ARG from global scope as a workaround"
-        )
+    for flag in ins.flags:
+        if flag.name == "from" and flag.value and expand_word(flag.value, {}, collector.escape).value != flag.value:
+            collector.errors.append(
+                "variable expansion is not supported for --from, define a new stage with FROM "
+                "using ARG from global scope as a workaround"
+            )

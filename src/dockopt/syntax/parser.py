@@ -36,6 +36,8 @@ KNOWN_INSTRUCTIONS = frozenset(
     }
 )  # fmt: skip
 HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
+# BuildKit reads lines with Go's bufio.Scanner: a line of more bytes fails the whole build.
+MAX_LINE_BYTES = 65535
 
 _DIRECTIVE_RE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
 _COMMAND_SPLIT_RE = re.compile(r"[\t\v\f\r ]+")
@@ -106,7 +108,19 @@ class _Parser:
         return True
 
     # -- main loop ---------------------------------------------------------------------------
+    def check_line_lengths(self) -> None:
+        for number, (start, end, _) in enumerate(self.lines, 1):
+            if end - start <= MAX_LINE_BYTES // 4:
+                continue  # too short to exceed the limit even in 4-byte characters
+            size = len(self.text[start:end].encode("utf-8", "surrogatepass"))
+            if size > MAX_LINE_BYTES:
+                self.error_at_line(
+                    number, f"line {number} is {size} bytes long: BuildKit reads at most {MAX_LINE_BYTES} bytes per line"
+                )
+                return  # BuildKit stops reading at the first such line
+
     def run(self) -> Dockerfile:
+        self.check_line_lengths()
         i = 0
         n = len(self.lines)
         while i < n:
@@ -669,7 +683,7 @@ class _ShellLex:
 
     def __init__(self, text: str, raw_quotes: bool, raw_escapes: bool) -> None:
         self.text = text
-        self.pos = 0
+        self.pos = 1 if text.startswith(_BOM) else 0  # Go's text/scanner skips a leading BOM
         self.raw_quotes = raw_quotes
         self.raw_escapes = raw_escapes
 
