@@ -110,7 +110,7 @@ class Rule:
             file=ctx.display_path,
             location=location,
             message=message,
-            fix_safety=self.fix,
+            fix_safety=fix.safety if fix is not None else FixSafety.NONE,  # what this finding offers
             equivalents=self.equivalents,
             fix=fix,
         )
