@@ -17,6 +17,8 @@ from dockopt.repo.discovery import find_dockerfiles
 from dockopt.rules.registry import all_rules
 
 KNOWN = frozenset(all_rules())
+# The engine tests exercise selection, suppression and exit codes with a few runtime rules.
+DO5 = Config(select=("DO5",))
 BAD = 'FROM python:3.11-slim\nMAINTAINER me\nCMD python app.py\n'
 
 
@@ -25,20 +27,23 @@ def run_cli(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def rules_of(text: str, config: Config | None = None) -> list[str]:
+def rules_of(text: str, config: Config = DO5) -> list[str]:
     return [f.rule for f in lint_text(text, config).findings]
 
 
 def test_default_selection_and_prefixes() -> None:
     assert rules_of(BAD) == ["DO510", "DO501"]
+    assert {"DO501", "DO510", "DO401"} <= set(rules_of(BAD, Config()))
     assert rules_of(BAD, Config(select=("DO5",), ignore=("DO510",))) == ["DO501"]
     # the more specific selector wins
     assert rules_of(BAD, Config(select=("DO510",), ignore=("DO5",))) == ["DO510"]
-    assert rules_of(BAD, Config(select=("ALL",), ignore=("DO501",))) == ["DO510"]
+    everything_but = rules_of(BAD, Config(select=("ALL",), ignore=("DO501",)))
+    assert "DO510" in everything_but
+    assert "DO501" not in everything_but
 
 
 def test_severity_override() -> None:
-    findings = lint_text(BAD, Config(severity={"DO510": Severity.ERROR})).findings
+    findings = lint_text(BAD, Config(select=("DO5",), severity={"DO510": Severity.ERROR})).findings
     assert {f.rule: f.severity for f in findings}["DO510"] is Severity.ERROR
 
 
@@ -59,7 +64,7 @@ def test_inline_ignore_inside_continuation_covers_next_line_only() -> None:
         "  && apt install -y curl \\\n"
         "  && apt install -y git\n"
     )
-    findings = lint_text(text).findings
+    findings = lint_text(text, DO5).findings
     assert [(f.rule, f.location.line) for f in findings] == [("DO509", 5)]
 
 
@@ -70,7 +75,7 @@ def test_ignore_needs_the_comment_block_directly_above() -> None:
 
 def test_pyproject_config_is_found_and_applied(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text(
-        '[project]\nname = "x"\n\n[tool.dockopt]\nignore = ["DO510"]\nfail-on = "error"\n'
+        '[project]\nname = "x"\n\n[tool.dockopt]\nselect = ["DO5"]\nignore = ["DO510"]\nfail-on = "error"\n'
         '[tool.dockopt.per-file-ignores]\n"legacy/**" = ["DO501"]\n'
     )
     (tmp_path / "legacy").mkdir()
@@ -97,7 +102,7 @@ def test_dockopt_toml_and_bad_config(tmp_path: Path) -> None:
     (tmp_path / ".dockopt.toml").write_text('colour = "red"\n')
     code, output = run_cli("lint", str(tmp_path))
     assert code == 2 and "unknown key" in output
-    code, _ = run_cli("lint", "--isolated", str(tmp_path))
+    code, _ = run_cli("lint", "--isolated", "--select", "DO5", str(tmp_path))
     assert code == 1
 
 
@@ -122,7 +127,7 @@ def test_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
     (tmp_path / "b" / "Dockerfile").write_text(BAD)
     (tmp_path / "c").mkdir()
     (tmp_path / "c" / "Dockerfile").write_bytes(b"\x00\x01binary")
-    code, output = run_cli("lint", "--format", "json", str(tmp_path))
+    code, output = run_cli("lint", "--format", "json", "--select", "DO5,DO9", str(tmp_path))
     assert code == 2
     data = json.loads(output)
     assert data["summary"]["files"] == 3
@@ -138,11 +143,11 @@ def test_bad_file_does_not_stop_the_others(tmp_path: Path) -> None:
 def test_exit_codes(tmp_path: Path) -> None:
     good = tmp_path / "good.Dockerfile"
     good.write_text('FROM python:3.11-slim\nCMD ["python"]\n')
-    assert run_cli("lint", str(good))[0] == 0
+    assert run_cli("lint", "--select", "DO5", str(good))[0] == 0
     bad = tmp_path / "bad.Dockerfile"
     bad.write_text(BAD)
-    assert run_cli("lint", str(bad))[0] == 1
-    assert run_cli("lint", "--fail-on", "error", str(bad))[0] == 0
+    assert run_cli("lint", "--select", "DO5", str(bad))[0] == 1
+    assert run_cli("lint", "--select", "DO5", "--fail-on", "error", str(bad))[0] == 0
     assert run_cli("lint", str(tmp_path / "missing"))[0] == 2
     assert run_cli("lint", "--select", "NOPE", str(bad))[0] == 2
     assert run_cli("explain", "DO000")[0] == 2
@@ -155,11 +160,13 @@ def test_parallel_and_serial_runs_agree(tmp_path: Path) -> None:
         path = tmp_path / f"{i:03d}.Dockerfile"
         path.write_text(BAD if i % 3 else 'FROM python:3.11-slim\nWORKDIR app\nRUNN x\n')
         files.append((path, path.name))
-    serial = lint_files(files, Config(), jobs=1)
-    parallel = lint_files(files, Config(), jobs=2)
+    serial = lint_files(files, DO5, jobs=1)
+    parallel = lint_files(files, DO5, jobs=2)
     assert [r.findings for r in serial] == [r.findings for r in parallel]
     assert [r.errors for r in serial] == [r.errors for r in parallel]
-    assert sum(len(r.findings) for r in parallel) == 160 * 2 + 80 * 2
+    # DO900 is not selected: the parse errors are still recorded, as errors
+    assert sum(len(r.findings) for r in parallel) == 160 * 2 + 80 * 1
+    assert sum(len(r.errors) for r in parallel) == 80
 
 
 def test_module_entry_point_runs() -> None:

@@ -193,6 +193,7 @@ class _Ctx:
     pipeline_index: int = 0
     negated: bool = False
     redirects: tuple[Redirect, ...] = ()
+    extra_words: tuple[Word, ...] = ()  # words tree-sitter put after a redirect target: still arguments
 
     def but(self, **changes: object) -> _Ctx:
         values = {name: getattr(self, name) for name in self.__slots__}
@@ -237,10 +238,19 @@ class _Builder:
                 self.visit(child, ctx.but(in_pipeline=True, pipeline_index=index))
             return
         if kind == "redirected_statement":
-            redirects = tuple(self.redirect(c) for c in node.named_children if c.type.endswith("redirect"))
+            redirects: list[Redirect] = []
+            extra: list[Word] = []
+            for child in node.named_children:
+                if child.type.endswith("redirect"):
+                    redirect, trailing = self.redirect(child)
+                    redirects.append(redirect)
+                    extra.extend(trailing)
             body = node.child_by_field_name("body")
             if body is not None:
-                self.visit(body, ctx.but(redirects=ctx.redirects + redirects))
+                self.visit(body, ctx.but(redirects=ctx.redirects + tuple(redirects), extra_words=tuple(extra)))
+            return
+        if kind == "declaration_command":
+            self.declaration(node, ctx)
             return
         if kind == "list":
             self.visit_list(node, ctx)
@@ -278,21 +288,31 @@ class _Builder:
                     conditional = True
                 continue
             last = child is named[-1]
-            self.visit(child, ctx.but(conditional=conditional, redirects=redirects if last else ()))
+            self.visit(
+                child,
+                ctx.but(
+                    conditional=conditional,
+                    redirects=redirects if last else (),
+                    extra_words=ctx.extra_words if last else (),
+                ),
+            )
             _ = i
 
-    def redirect(self, node: ts.Node) -> Redirect:
+    def redirect(self, node: ts.Node) -> tuple[Redirect, list[Word]]:
+        """The redirect, and the words after its target (bash reads those as command arguments)."""
         operator_parts: list[str] = []
         target: Word | None = None
+        trailing: list[Word] = []
         for child in node.children:
             if child.type in _WORD_NODES:
-                if child.type == "number" and target is None and operator_parts and operator_parts[-1].endswith("&"):
-                    operator_parts.append(self.node_text(child))
-                    continue
-                target = self.word(child)
+                if target is None:
+                    target = self.word(child)
+                else:
+                    trailing.append(self.word(child))
             elif child.type == "file_descriptor" or not child.is_named or child.type == "heredoc_start":
                 operator_parts.append(self.node_text(child))
-        return Redirect("".join(operator_parts), target, self.src(node.start_byte), self.src_end(node.end_byte))
+        end = target.end if target is not None else self.src_end(node.end_byte)
+        return Redirect("".join(operator_parts), target, self.src(node.start_byte), end), trailing
 
     def command(self, node: ts.Node, ctx: _Ctx) -> None:
         assignments: list[tuple[str, str]] = []
@@ -310,7 +330,9 @@ class _Builder:
                 inner = child.named_children[0] if child.named_children else child
                 words.append(self.word(inner))
             elif kind.endswith("redirect"):
-                redirects.append(self.redirect(child))
+                redirect, trailing = self.redirect(child)
+                redirects.append(redirect)
+                words.extend(trailing)
             elif kind in ("command_substitution", "process_substitution"):
                 words.append(self.word(child))
                 self.visit(child, ctx)
@@ -318,9 +340,24 @@ class _Builder:
                 words.append(self.word(child))
                 for sub in _substitutions(child):
                     self.visit(sub, ctx.but(nested=True, in_pipeline=False, redirects=()))
+        words.extend(ctx.extra_words)
         if not words:
             return
         self.emit(words, assignments, redirects, node, ctx)
+
+    def declaration(self, node: ts.Node, ctx: _Ctx) -> None:
+        """``export A=1 B``: a command named ``export`` whose assignments a later command inherits."""
+        words: list[Word] = []
+        assignments: list[tuple[str, str]] = []
+        for child in node.children:
+            if child.type == "variable_assignment":
+                name_node = child.child_by_field_name("name")
+                value_node = child.child_by_field_name("value")
+                name = self.node_text(name_node) if name_node else ""
+                assignments.append((name, self.word(value_node).text if value_node else ""))
+            words.append(self.word(child))
+        if words:
+            self.emit(words, assignments, list(ctx.redirects), node, ctx)
 
     def emit(
         self,
