@@ -100,8 +100,13 @@ class Rule:
         where: Instruction | Span | tuple[int, int],
         message: str,
         fix: Fix | None = None,
+        equivalents: tuple[str, ...] | None = None,
     ) -> Finding:
-        """A finding at an instruction (its first line), a span, or a (start, end) offset pair."""
+        """A finding at an instruction (its first line), a span, or a (start, end) offset pair.
+
+        ``equivalents`` narrows the rule's peer rules to those this finding matches (DO506 covers
+        three hadolint rules, one per instruction kind).
+        """
         location = ctx.location(where)
         return Finding(
             rule=self.id,
@@ -111,7 +116,7 @@ class Rule:
             location=location,
             message=message,
             fix_safety=fix.safety if fix is not None else FixSafety.NONE,  # what this finding offers
-            equivalents=self.equivalents,
+            equivalents=self.equivalents if equivalents is None else equivalents,
             fix=fix,
         )
 

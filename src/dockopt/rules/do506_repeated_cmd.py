@@ -10,6 +10,7 @@ from dockopt.rules.context import FileContext
 from dockopt.syntax import Instruction
 
 _ONCE = ("CMD", "ENTRYPOINT", "HEALTHCHECK")
+_PEER = {"CMD": "hadolint:DL4003", "ENTRYPOINT": "hadolint:DL4004", "HEALTHCHECK": "hadolint:DL3012"}
 
 
 class RepeatedCmd(Rule):
@@ -55,5 +56,6 @@ class RepeatedCmd(Rule):
                         ins,
                         f"second {ins.keyword} in this stage: it overrides the {ins.keyword} on line "
                         f"{earlier.start_line}, which never takes effect",
+                        equivalents=(_PEER[ins.keyword],),
                     )
                 seen[ins.keyword] = ins

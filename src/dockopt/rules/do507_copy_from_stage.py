@@ -41,6 +41,10 @@ class CopyFromStage(Rule):
         FROM python:3.11-slim
         COPY --from=build /wheels /wheels
         ```
+
+    Deliberate differences:
+        hadolint's DL3022 checks `COPY --from` only; dockopt also checks `RUN --mount=...,from=`,
+        which BuildKit resolves the same way.
     """
 
     id = "DO507"
@@ -61,53 +65,65 @@ class CopyFromStage(Rule):
                         stage.from_instruction,
                         f"stage name {stage.name!r} is already used by the stage on line "
                         f"{earlier.from_instruction.start_line}",
+                        equivalents=("hadolint:DL3024",),
                     )
                 else:
                     names[stage.name] = stage
             for ins in stage.instructions:
-                for reference, span in _references(ins):
-                    message = _problem(reference, stage, names, all_names)
-                    if message:
-                        yield self.finding(ctx, span, message)
+                for reference, span, is_copy in _references(ins):
+                    problem = _problem(reference, stage, names, all_names)
+                    if problem:
+                        message, peer = problem
+                        # hadolint checks COPY --from only; a RUN --mount from= has no peer rule
+                        yield self.finding(ctx, span, message, equivalents=(peer,) if is_copy else ())
 
 
-def _references(ins: Instruction) -> Iterator[tuple[str, Span]]:
+def _references(ins: Instruction) -> Iterator[tuple[str, Span, bool]]:
+    """(stage reference, where, whether it is a COPY/ADD --from) for every reference in ``ins``."""
     target = ins.sub if ins.sub is not None else ins
     if target.keyword in ("COPY", "ADD"):
         for flag in target.flags_named("from"):
             if flag.value:
-                yield flag.value, flag.span
+                yield flag.value, flag.span, True
     if target.keyword == "RUN":
         for flag in target.flags_named("mount"):
             source = flag.key_values().get("from")
             if source:
-                yield source, flag.span
+                yield source, flag.span, False
 
 
-def _problem(reference: str, stage: Stage, earlier: dict[str, Stage], every: dict[str, Stage]) -> str | None:
+_UNKNOWN = "hadolint:DL3022"
+_ITSELF = "hadolint:DL3023"
+
+
+def _problem(
+    reference: str, stage: Stage, earlier: dict[str, Stage], every: dict[str, Stage]
+) -> tuple[str, str] | None:
+    """(message, the peer rule it matches) when ``reference`` is not an earlier stage or an image."""
     if "$" in reference:
         return None  # decided by a build argument
     name = reference.lower()
     if name.isdigit():
         index = int(name)
         if index == stage.index:
-            return f"--from={reference} is this stage itself: a stage cannot copy from itself"
+            return f"--from={reference} is this stage itself: a stage cannot copy from itself", _ITSELF
         if index > stage.index:
-            return f"--from={reference} refers to a later stage: only earlier stages can be copied from"
+            return f"--from={reference} refers to a later stage: only earlier stages can be copied from", _UNKNOWN
         return None
     if stage.name == name:
-        return f"--from={reference} is this stage itself: a stage cannot copy from itself"
+        return f"--from={reference} is this stage itself: a stage cannot copy from itself", _ITSELF
     if name in earlier:
         return None
     if name in every:
         line = every[name].from_instruction.start_line
-        return (
+        message = (
             f"--from={reference} refers to the stage defined later on line {line}: BuildKit only "
             "resolves earlier stages and would try to pull an image of that name"
         )
+        return message, _UNKNOWN
     if any(ch in reference for ch in ":/@."):
         return None  # an image reference
-    return (
-        f"--from={reference} names no earlier stage: BuildKit would try to pull an image called "
-        f"{reference!r}" + (f" (stages: {', '.join(sorted(earlier))})" if earlier else "")
-    )
+    message = f"--from={reference} names no earlier stage: BuildKit would try to pull an image called {reference!r}"
+    if earlier:
+        message += f" (stages: {', '.join(sorted(earlier))})"
+    return message, _UNKNOWN

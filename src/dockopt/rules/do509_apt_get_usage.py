@@ -58,6 +58,7 @@ class AptGetUsage(Rule):
                         (command.start, command.end),
                         "`apt` is meant for interactive use and its interface is not stable in scripts; "
                         "use apt-get (or apt-cache)",
+                        equivalents=("hadolint:DL3027",),
                     )
                 elif (
                     command.name == "apt-get"
@@ -69,6 +70,7 @@ class AptGetUsage(Rule):
                         (command.start, command.end),
                         f"`apt-get {_subcommand(command)}` without -y waits for a confirmation that never "
                         "comes in a build; add -y",
+                        equivalents=("hadolint:DL3014",),
                     )
 
 
