@@ -655,3 +655,13 @@ def test_lookup_by_instruction() -> None:
     assert expansion.at(df.instructions[2]).values == ("/1",)
     with pytest.raises(KeyError):
         expansion.at(parse("FROM other\n").instructions[0])
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="$'\"\\`")))
+def test_fast_path_matches_the_lexer(text: str) -> None:
+    from dockopt.syntax import expand as module
+
+    lexer = module._Lexer(text, {}, "\\")
+    expected_word, expected_words, _ = lexer.run()
+    assert module.expand_word(text, {}).value == expected_word
+    assert module.expand_words(text, {}).value == expected_words

@@ -65,6 +65,8 @@ class Expanded(Generic[T]):
 
 def expand_word(word: str, env: Mapping[str, str], escape: str = "\\") -> Expanded[str]:
     """Expand ``word`` as BuildKit's ``ProcessWord``: quotes removed, spaces kept."""
+    if not _needs_lexer(word, escape):
+        return Expanded(word, frozenset(), frozenset(), None)  # most words: nothing to expand or unquote
     lexer = _Lexer(word, env, escape)
     text, _, error = lexer.run()
     return Expanded(text, frozenset(lexer.used), frozenset(lexer.unset), error)
@@ -73,9 +75,30 @@ def expand_word(word: str, env: Mapping[str, str], escape: str = "\\") -> Expand
 def expand_words(text: str, env: Mapping[str, str], escape: str = "\\") -> Expanded[tuple[str, ...]]:
     """Expand ``text`` as BuildKit's ``ProcessWords``: split on unquoted spaces (also those
     produced by a variable's value), then quotes removed."""
+    if not _needs_lexer(text, escape):
+        return Expanded(tuple(_split_spaces(text)), frozenset(), frozenset(), None)
     lexer = _Lexer(text, env, escape)
     _, words, error = lexer.run()
     return Expanded(words, frozenset(lexer.used), frozenset(lexer.unset), error)
+
+
+def _split_spaces(text: str) -> list[str]:
+    words: list[str] = []
+    current: list[str] = []
+    for ch in text:
+        if _is_space(ch):
+            if current:
+                words.append("".join(current))
+                current = []
+        else:
+            current.append(ch)
+    if current:
+        words.append("".join(current))
+    return words
+
+
+def _needs_lexer(text: str, escape: str) -> bool:
+    return "$" in text or "'" in text or '"' in text or escape in text
 
 
 class _LexError(Exception):
