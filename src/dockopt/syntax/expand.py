@@ -448,13 +448,16 @@ class Expansion:
 
     instructions: tuple[ExpandedInstruction, ...]
     global_env: Mapping[str, Variable]  # what FROM lines see
+    _by_id: dict[int, ExpandedInstruction] = field(default_factory=dict, repr=False, compare=False)
 
     def at(self, instruction: Instruction) -> ExpandedInstruction:
         """The expansion of one instruction of the resolved Dockerfile."""
-        for item in self.instructions:
-            if item.instruction is instruction:
-                return item
-        raise KeyError("the instruction is not part of this expansion")
+        if not self._by_id:  # built once, on first use
+            self._by_id.update((id(item.instruction), item) for item in self.instructions)
+        item = self._by_id.get(id(instruction))
+        if item is None or item.instruction is not instruction:
+            raise KeyError("the instruction is not part of this expansion")
+        return item
 
 
 def resolve(df: Dockerfile, build_args: Mapping[str, str] | None = None, platform: str = "linux/amd64") -> Expansion:
