@@ -1,0 +1,163 @@
+"""DO204: pip/uv install that leaves its cache in the layer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dockopt.findings import Finding, FixSafety, Severity
+from dockopt.model import StageModel
+from dockopt.rules._size import (
+    INSTALLING,
+    Run,
+    chain,
+    ephemeral_mount,
+    home_of,
+    image_runs,
+    later,
+    named_by_argument,
+    removed_after,
+    spelling,
+)
+from dockopt.rules.base import Rule
+from dockopt.rules.context import FileContext
+from dockopt.shell.packages import Action, Flag, PackageOperation
+
+# Settings the model does not follow: `export PIP_NO_CACHE_DIR=1`, `pip config set global.no-cache-dir …`.
+_SCRIPT_SETTINGS = {
+    "pip": re.compile(r"\bPIP_NO_CACHE_DIR=|\bPIP_CACHE_DIR=|\bPIP_CONFIG_FILE=|pip config set"),
+    "uv": re.compile(r"\bUV_NO_CACHE=|\bUV_CACHE_DIR="),
+}
+_CONFIG_FILES = {"pip": ("pip.conf", "pip.ini"), "uv": ("uv.toml",)}
+_VERBS = frozenset({"install", "sync", "add"})
+_CONFIG_ENV = {"pip": "PIP_CONFIG_FILE", "uv": "UV_CONFIG_FILE"}
+
+
+class PipCacheLeft(Rule):
+    """`pip install` or `uv pip install` that leaves its download cache in the image.
+
+    What it does:
+        Flags a pip or uv install (`pip install`, `python -m pip install`, `uv pip install`,
+        `uv sync`, `uv add`) in the final stage, or a stage it is built FROM, when its cache
+        directory is kept: no `--no-cache-dir` (uv: `--no-cache`), no `PIP_NO_CACHE_DIR` /
+        `UV_NO_CACHE` in force (including one inherited from an earlier stage or a base image
+        built in the same repository), no cache or tmpfs mount covering the cache directory, and
+        no `pip cache purge` / `uv cache clean` / `rm -rf` of the cache later in the same RUN.
+        `pip download`, `pip wheel` and `pip install --no-index` (nothing is downloaded) are not
+        flagged, nor are stages that are only copied from, nor installs where a pip.conf/uv.toml
+        is copied or mounted in, or the base is named by a build argument (`FROM
+        ${REGISTRY}/base`) and unknown: either may turn the cache off.
+
+    Why is this bad?
+        pip keeps every wheel it downloads and every wheel it builds in `~/.cache/pip` (uv in
+        `~/.cache/uv`). In an image nothing ever reads that cache again, but it is committed with
+        the layer: for ML stacks that is the size of the packages a second time (torch alone is
+        several GB of wheels).
+
+    Example:
+        ```dockerfile
+        RUN pip install -r requirements.txt
+        ```
+
+    Use instead:
+        ```dockerfile
+        RUN --mount=type=cache,target=/root/.cache/pip \\
+            pip install -r requirements.txt
+        ```
+        The cache then lives in BuildKit's cache, out of the image, and speeds up the next build.
+        `pip install --no-cache-dir -r requirements.txt` also keeps the image small, but every
+        build downloads everything again.
+
+    Fix safety:
+        Safe: the fix adds `--mount=type=cache,target=<cache directory>` to the RUN. The installed
+        packages are the same; only the cache moves out of the layer.
+
+    Deliberate differences:
+        hadolint's DL3042 accepts a cache mount only when its target is exactly `/root/.cache/pip`,
+        and not an `rm -rf` of the cache or `pip cache purge` later in the RUN; dockopt accepts
+        any cache or tmpfs mount that covers the cache directory of the user running pip, and a
+        cache removed in the same RUN. `PIP_NO_CACHE_DIR=off` disables the cache too (pip treats
+        any value as "no cache"), which DL3042 misses. dockopt also sees `PIP_NO_CACHE_DIR` set
+        in an earlier stage or in a parent image of the same repository, checks uv as well as
+        pip, and leaves out stages that are only copied from, `ONBUILD` instructions (they run in
+        another image's build) and `--no-index` installs (nothing is downloaded).
+    """
+
+    id = "DO204"
+    name = "pip-cache-left"
+    severity = Severity.WARNING
+    groups = ("size",)
+    equivalents = ("hadolint:DL3042",)
+    fix = FixSafety.SAFE
+
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
+        for run in image_runs(ctx):
+            reported: set[str] = set()
+            for operation in run.operations:
+                if operation.manager in reported or not _leaves_cache(ctx, run, operation):
+                    continue
+                reported.add(operation.manager)
+                cache = operation.cache_dirs[0]
+                command = operation.command
+                flag = "--no-cache-dir" if operation.manager == "pip" else "--no-cache"
+                yield self.finding(
+                    ctx,
+                    (command.start, command.end),
+                    f"`{spelling(command, _VERBS)}` keeps its download cache ({cache}) in this layer, where nothing "
+                    f"reads it again; add `--mount=type=cache,target={cache}` to the RUN (or {flag})",
+                )
+
+
+def _leaves_cache(ctx: FileContext, run: Run, operation: PackageOperation) -> bool:
+    if operation.manager not in ("pip", "uv") or operation.action not in INSTALLING:
+        return False
+    if operation.no_cache or Flag.NO_INDEX in operation.flags:
+        return False
+    if not operation.cache_dirs:
+        return False
+    home, home_known = home_of(run.state)
+    cache = operation.cache_dirs[0]
+    if ephemeral_mount(run.state, cache, home_known=home_known, home=home) is not None:
+        return False
+    if _cleaned_after(run, operation, home):
+        return False
+    if _SCRIPT_SETTINGS[operation.manager].search(run.script.text):
+        return False
+    return not _configured_elsewhere(ctx, run, operation.manager)
+
+
+def _cleaned_after(run: Run, operation: PackageOperation, home: str) -> bool:
+    cache = operation.cache_dirs[0]
+    if removed_after(run.script, cache, operation.command.end, home):
+        return True
+    return any(
+        other.action is Action.CLEAN and other.manager == operation.manager
+        for other in later(run.operations, operation.command)
+    )
+
+
+def _configured_elsewhere(ctx: FileContext, run: Run, manager: str) -> bool:
+    """A configuration file or an unknown base may turn the cache off: then stay quiet."""
+    if _CONFIG_ENV[manager] in run.state.env:
+        return True
+    if any(mount.target.endswith(_CONFIG_FILES[manager]) for mount in run.state.mounts):
+        return True  # `--mount=type=secret,id=pip_conf,target=/etc/pip.conf`
+    stages = chain(run.state.stage)
+    if _unknown_in_house_base(stages[0]):
+        return True
+    for stage in stages:
+        for state in stage.states:
+            ins = state.instruction
+            if ins.span.start >= run.state.instruction.span.start:
+                return False
+            if ins.keyword in ("COPY", "ADD") and ins.values and ins.values[-1].endswith(_CONFIG_FILES[manager]):
+                return True
+            # a RUN's exports end with it; `pip config set` writes a file that stays
+            if ins.keyword == "RUN" and manager == "pip" and "pip config set" in ctx.df.source(ins.span):
+                return True
+    return False
+
+
+def _unknown_in_house_base(root: StageModel) -> bool:
+    """``FROM ${REGISTRY}/team-base:${TAG}`` with nothing known of it: it may well set PIP_NO_CACHE_DIR."""
+    return not root.base.known and named_by_argument(root, registry_too=True)

@@ -1,0 +1,144 @@
+"""DO205: apk, dnf/yum/zypper, conda, npm/yarn caches left in the layer."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from dockopt.findings import Finding, Severity
+from dockopt.rules._size import INSTALLING, Run, ephemeral_mount, home_of, image_runs, later, removed_after, spelling
+from dockopt.rules.base import Rule
+from dockopt.rules.context import FileContext
+from dockopt.shell.packages import Action, PackageOperation
+
+_RPM = frozenset({"dnf", "yum", "microdnf"})
+_VERBS = frozenset({"add", "install", "in", "ci", "clean-install", "create", "update", "upgrade", "up", "i"})
+# what to write instead, per manager
+_REMEDY = {
+    "apk": "use `apk add --no-cache`",
+    "dnf": "end the same RUN with `&& dnf clean all`",
+    "yum": "end the same RUN with `&& yum clean all`",
+    "microdnf": "end the same RUN with `&& microdnf clean all`",
+    "zypper": "end the same RUN with `&& zypper clean --all`",
+    "conda": "end the same RUN with `&& conda clean -afy`",
+    "npm": "end the same RUN with `&& npm cache clean --force`",
+    "yarn": "end the same RUN with `&& yarn cache clean`",
+}
+_WHAT = {
+    "apk": "the APKINDEX files",
+    "dnf": "repository metadata and downloaded packages",
+    "yum": "repository metadata and downloaded packages",
+    "microdnf": "repository metadata",
+    "zypper": "repository metadata and downloaded packages",
+    "conda": "every downloaded package archive and its extracted copy",
+    "npm": "a copy of every downloaded package",
+    "yarn": "a copy of every downloaded package",
+}
+# Yarn 2+ keeps its cache in the project (and Plug'n'Play runs from it): cleaning it would break the app.
+_YARN_BERRY = re.compile(r"\.yarnrc\.yml|corepack|yarn set version|\.yarn/")
+
+
+class PackageCacheLeft(Rule):
+    """Package-manager caches other than pip's left in the image: apk, dnf/yum/zypper, conda, npm, yarn.
+
+    What it does:
+        Flags, in the final stage or a stage it is built FROM:
+        `apk add` without `--no-cache` (and no `rm -rf /var/cache/apk/*` after it);
+        `dnf`/`yum`/`microdnf install` without `clean all` later in the same RUN;
+        `zypper install` without `zypper clean`;
+        `conda`/`mamba`/`micromamba install` or `create` without `conda clean -a` (`-afy`);
+        `npm install`/`npm ci` without `npm cache clean --force`, and `yarn install` without
+        `yarn cache clean`.
+        A cache or tmpfs mount on the manager's cache directory, or an `rm -rf` of it in the same
+        RUN, counts as clean. Stages that are only copied from are not checked.
+
+    Why is this bad?
+        Each of these managers keeps what it downloads (indexes, package archives, tarballs)
+        in a cache directory that nothing in the running image reads. Unless the same RUN
+        removes it, the layer keeps it for good: from a few MB of APKINDEX to hundreds of MB of
+        conda packages, stored next to the installed copy.
+
+    Example:
+        ```dockerfile
+        RUN apk add curl
+        RUN dnf install -y gcc
+        RUN conda install -y numpy
+        ```
+
+    Use instead:
+        ```dockerfile
+        RUN apk add --no-cache curl
+        RUN dnf install -y gcc && dnf clean all
+        RUN conda install -y numpy && conda clean -afy
+        ```
+        or a BuildKit cache mount on the cache directory (`/var/cache/apk`, `/var/cache/dnf`,
+        `/opt/conda/pkgs`, `/root/.npm`), which also speeds up rebuilds.
+
+    Deliberate differences:
+        hadolint's DL3019 accepts `--no-cache` or a cache mount but not `rm -rf /var/cache/apk/*`;
+        DL3032, DL3036 and DL3040 ignore cache mounts; DL3060 covers yarn only, and nothing in
+        hadolint covers conda or npm. dockopt accepts a cache mount or an `rm -rf` of the cache
+        in the same RUN for every manager, checks only the stages that end up in the image, and
+        leaves Yarn 2+ projects alone (their cache is the installation).
+    """
+
+    id = "DO205"
+    name = "package-cache-left"
+    severity = Severity.WARNING
+    groups = ("size",)
+    equivalents = (
+        "hadolint:DL3019",
+        "hadolint:DL3032",
+        "hadolint:DL3036",
+        "hadolint:DL3040",
+        "hadolint:DL3060",
+    )
+
+    def check(self, ctx: FileContext) -> Iterator[Finding]:
+        berry = _YARN_BERRY.search(ctx.df.text) is not None
+        for run in image_runs(ctx):
+            reported: set[str] = set()
+            for operation in run.operations:
+                manager = operation.manager
+                if manager in reported or not _leaves_cache(run, operation, berry):
+                    continue
+                reported.add(manager)
+                command = operation.command
+                where = ", ".join(operation.cache_dirs)
+                yield self.finding(
+                    ctx,
+                    (command.start, command.end),
+                    f"`{spelling(command, _VERBS)}` leaves {_WHAT[manager]} in {where}, stored in this layer "
+                    f"for good; {_REMEDY[manager]} (or mount {operation.cache_dirs[0]} as a BuildKit cache)",
+                )
+
+
+def _leaves_cache(run: Run, operation: PackageOperation, berry: bool) -> bool:
+    manager = operation.manager
+    if manager not in _REMEDY or operation.action not in INSTALLING or not operation.cache_dirs:
+        return False
+    if manager == "apk" and operation.no_cache_flag is not None:
+        return False
+    if manager == "yarn" and (berry or operation.command.has_flag("--immutable")):
+        return False
+    home, home_known = home_of(run.state)
+    for cache in operation.cache_dirs:
+        if ephemeral_mount(run.state, cache, home_known=home_known, home=home) is not None:
+            return False
+        if removed_after(run.script, cache, operation.command.end, home):
+            return False
+    return not any(_cleans(operation, other) for other in later(run.operations, operation.command))
+
+
+def _cleans(install: PackageOperation, other: PackageOperation) -> bool:
+    """Whether ``other`` (later in the RUN) empties the cache ``install`` filled."""
+    if other.action is not Action.CLEAN:
+        return False
+    manager = install.manager
+    if manager in _RPM:
+        # `clean all` only: `dnf clean metadata` leaves the packages (cache_dirs is empty then)
+        return other.manager in _RPM and bool(set(other.cache_dirs) & set(install.cache_dirs))
+    if manager == "conda":
+        command = other.command
+        return other.manager == "conda" and command.has_flag("-a", "--all")
+    return other.manager == manager
