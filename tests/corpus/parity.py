@@ -8,14 +8,16 @@ sub-command, the joined line and the heredocs.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 
 import dockerfile
+from hypothesis import strategies as st
 
-from dockopt.syntax import Dockerfile, Form, Instruction, parse
+from dockopt.syntax import KNOWN_INSTRUCTIONS, Dockerfile, Form, Instruction, parse
 
-# One instruction as both parsers can describe it.
-View = tuple[str, str, bool, int, int, tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...], str]
+# One instruction as both parsers can describe it (see _FIELDS).
+View = tuple[str, bool, str, bool, int, int, tuple[str, ...], tuple[str, ...], tuple[tuple[str, str], ...], str]
 
 
 @dataclass(frozen=True)
@@ -26,10 +28,15 @@ class Comparison:
     oracle_error: str | None
     ours: list[View]
     tree: Dockerfile
+    undecodable: bool = False  # the binding could not decode Go's (mojibake) strings
 
     @property
     def problems(self) -> list[str]:
         """Human-readable disagreements; empty when the two parsers agree."""
+        if self.undecodable:
+            if go_byte_quirk(self.tree):
+                return []
+            return [f"the oracle's output cannot be decoded ({self.oracle_error})"]
         if self.oracle is None:
             if self.tree.errors:
                 return []
@@ -44,7 +51,15 @@ class Comparison:
         return problems
 
 
-_FIELDS = ("keyword", "sub_keyword", "json", "start_line", "end_line", "flags", "values", "heredocs", "original")
+_FIELDS = ("keyword", "known", "sub_keyword", "json", "start_line", "end_line", "flags", "values", "heredocs", "original")
+
+
+_DISPATCH_NAMES = frozenset(name.lower() for name in KNOWN_INSTRUCTIONS)
+
+
+def _go_lower(text: str) -> str:
+    """Go's strings.ToLower: simple per-rune mapping (Python's lower() turns İ into two runes)."""
+    return "".join("i" if ch == "\u0130" else ch.lower() for ch in text)
 
 
 def oracle_view(text: str) -> tuple[list[View] | None, str | None]:
@@ -58,8 +73,9 @@ def oracle_view(text: str) -> tuple[list[View] | None, str | None]:
         heredocs = tuple((h.name, h.content) for h in cmd.heredocs)
         views.append(
             (
-                (cmd.cmd or "").upper(),  # the binding turns Go's empty strings into None
-                (cmd.sub_cmd or "").upper(),
+                cmd.cmd or "",  # as written; the binding turns Go's empty strings into None
+                _go_lower(cmd.cmd or "") in _DISPATCH_NAMES,
+                cmd.sub_cmd or "",
                 cmd.json,
                 cmd.start_line,
                 cmd.end_line,
@@ -79,8 +95,9 @@ def instruction_view(ins: Instruction) -> View:
     # The binding rebuilds Original as the joined line, then each body and its delimiter.
     original = ins.logical + "".join(f"\n{h.content}{h.name}" for h in ins.heredocs) + ("\n" if heredocs else "")
     return (
-        ins.keyword,
-        ins.sub.keyword if ins.sub is not None else "",
+        ins.raw_keyword,
+        ins.keyword in KNOWN_INSTRUCTIONS,
+        ins.sub.raw_keyword if ins.sub is not None else "",
         target.form is Form.EXEC,
         ins.start_line,
         ins.end_line,
@@ -92,9 +109,13 @@ def instruction_view(ins: Instruction) -> View:
 
 
 def compare(text: str) -> Comparison:
-    oracle, error = oracle_view(text)
     tree = parse(text)
-    return Comparison(oracle, error, [instruction_view(i) for i in tree.instructions], tree)
+    ours = [instruction_view(i) for i in tree.instructions]
+    try:
+        oracle, error = oracle_view(text)
+    except UnicodeDecodeError as exc:
+        return Comparison(None, str(exc), ours, tree, undecodable=True)
+    return Comparison(oracle, error, ours, tree)
 
 
 # Tokens for differential fuzzing: Dockerfile-ish pieces that exercise the parser's corners.
@@ -107,12 +128,29 @@ TOKENS: tuple[str, ...] = (
     "--mount=type=cache,target=/x", "--from=a", "--link", "--", "--chown=", '--a="b c"', "--x='y'", "-",
     '"', "'", "\\", "`", "<<EOF", "<<-EOF", "<<'EOF'", '<<"EOF"', "<<", "EOF", "\tEOF", "2<<EOF",
     "\n", "\r\n", "\r", "#", "# ", " ", " ", " ", "\t", "\v", "\f", "[", "]", ",", "=", ":", "a", "b",
+    "escape", "syntax", "=`", "7",
     "x y", "$A", "${A}", "$(b)", "${A:-", "${", "}", "$", "${A/", "/", "%", "#-", "# escape=`", "# escape=\\", "# syntax=x", "#escape=x",
     "\\\n", "`\n", '"a"', '["a", "b"]', '["a",', "{", "}", "1", "null", "true", "\\u0041",
 )  # fmt: skip
 
 # Prefixes that make most generated texts start like a real Dockerfile.
 PREFIXES: tuple[str, ...] = ("", "FROM a\n", "# escape=`\nFROM a\n", "FROM a\r\nRUN ", "\ufeff")
+MAX_TOKENS = 40
+
+
+def token_texts() -> st.SearchStrategy[str]:
+    """Hypothesis strategy: a prefix and up to MAX_TOKENS tokens, joined."""
+    return st.builds(
+        lambda prefix, tokens: prefix + "".join(tokens),
+        st.sampled_from(PREFIXES),
+        st.lists(st.sampled_from(TOKENS), max_size=MAX_TOKENS),
+    )
+
+
+def random_token_text(rng: random.Random, extra: tuple[str, ...] = ()) -> str:
+    """The same distribution for the long-running fuzzer, with optional extra tokens."""
+    pool = TOKENS + extra
+    return rng.choice(PREFIXES) + "".join(rng.choice(pool) for _ in range(rng.randint(0, MAX_TOKENS)))
 
 
 def go_byte_quirk(tree: Dockerfile) -> bool:

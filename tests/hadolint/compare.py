@@ -101,8 +101,8 @@ def compare(corpus: Iterable[tuple[str, str]]) -> dict[str, RuleAgreement]:
                 unparsed.add(names[str(item["file"])])
             elif code in mapping:
                 theirs[code].add((names[str(item["file"])], int(str(item["line"]))))
-        for code in ours:
-            ours[code] = {item for item in ours[code] if item[0] not in unparsed}
+        for code, found in ours.items():
+            ours[code] = {item for item in found if item[0] not in unparsed}
     table = {}
     for code, rules in sorted(mapping.items()):
         agreement = RuleAgreement(code, rules)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from dockopt.model.references import repository_name
 from dockopt.shell import Script, parse_shell
 from dockopt.syntax import Dockerfile, Form, Instruction, Stage
 from dockopt.syntax.expand import Expansion, Variable, resolve
@@ -207,7 +208,9 @@ class ImageModel:
             from_state = self.expansion.at(stage.from_instruction)
             image = from_state.values[0] if from_state.values else stage.base
             parent = by_name.get(image.lower()) if image else None
-            base = self.bases.get(image, BaseState()) if parent is None else BaseState(known=True)
+            base = BaseState(known=True)
+            if parent is None:
+                base = self.bases.get(image) or self.bases.get(repository_name(image)) or BaseState()
             model = StageModel(stage=stage, parent=parent, base_image="" if parent else image, base=base)
             self._walk(model)
             self.stages.append(model)

@@ -23,11 +23,14 @@ def _unparsable(path: str | None, line: int, column: int, message: str) -> Docke
     )
 
 
+def _too_large(size: int) -> str:
+    return f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte (5 MiB) limit for a Dockerfile"
+
+
 def parse_bytes(data: bytes, path: str | None = None) -> Dockerfile:
     """Decode and parse; a binary, oversized or non-UTF-8 input gives a tree with one error."""
     if len(data) > MAX_FILE_BYTES:
-        size_mb = len(data) / (1024 * 1024)
-        return _unparsable(path, 1, 1, f"file is {size_mb:.1f} MB, over the 5 MB limit for a Dockerfile")
+        return _unparsable(path, 1, 1, _too_large(len(data)))
     nul = data.find(b"\x00")
     if nul != -1:
         line = data.count(b"\n", 0, nul) + 1
@@ -48,8 +51,7 @@ def load_file(path: Path, display: str | None = None) -> Dockerfile:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            size_mb = size / (1024 * 1024)
-            return _unparsable(name, 1, 1, f"file is {size_mb:.1f} MB, over the 5 MB limit for a Dockerfile")
+            return _unparsable(name, 1, 1, _too_large(size))
         data = path.read_bytes()
     except OSError as exc:
         return _unparsable(name, 1, 1, f"cannot read file: {exc.strerror or exc}")

@@ -122,7 +122,7 @@ class Instruction:
     keyword: str  # upper-case, e.g. "RUN"
     raw_keyword: str  # as written, e.g. "run"
     span: Span  # from the first character of the first line to the end of the last line ending
-    start: Position
+    start: Position  # of span.start: column 1 of BuildKit's StartLine (the keyword may be indented)
     end: Position  # position of the last character that is not a line ending
     lines: tuple[PhysicalLine, ...]
     logical: str  # the joined line as BuildKit sees it (continuations removed, comments dropped)

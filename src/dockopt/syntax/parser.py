@@ -39,9 +39,15 @@ HEREDOC_INSTRUCTIONS = frozenset({"RUN", "COPY", "ADD"})
 # BuildKit reads lines with Go's bufio.Scanner: a line of more bytes fails the whole build.
 MAX_LINE_BYTES = 65535
 
-_DIRECTIVE_RE = re.compile(r"^#\s*([a-zA-Z][a-zA-Z0-9]*)\s*=\s*(.+?)\s*$")
+# Go's RE2 has ASCII-only \s (no \v) and \d, and $ only at the very end: spelt out here, because
+# Python's \s, \d and $ also match Unicode spaces and digits and a trailing newline.
+_GO_SPACE_CLASS = r"[\t\n\f\r ]"
+_DIRECTIVE_RE = re.compile(
+    rf"#{_GO_SPACE_CLASS}*([a-zA-Z][a-zA-Z0-9]*){_GO_SPACE_CLASS}*={_GO_SPACE_CLASS}*(.+?){_GO_SPACE_CLASS}*\Z"
+)
 _COMMAND_SPLIT_RE = re.compile(r"[\t\v\f\r ]+")
-_HEREDOC_WORD_RE = re.compile(r"^(\d*)<<(-?)([^<]*)$")
+_HEREDOC_WORD_RE = re.compile(r"([0-9]*)<<(-?)([^<]*)\Z")
+_MAX_FD = 2**64 - 1  # Go parses the descriptor as uint64 and uses 0 when it overflows
 _ASCII_SPACE = frozenset(" \t\n\v\f\r")
 _BOM = "\ufeff"
 
@@ -114,9 +120,8 @@ class _Parser:
                 continue  # too short to exceed the limit even in 4-byte characters
             size = len(self.text[start:end].encode("utf-8", "surrogatepass"))
             if size > MAX_LINE_BYTES:
-                self.error_at_line(
-                    number, f"line {number} is {size} bytes long: BuildKit reads at most {MAX_LINE_BYTES} bytes per line"
-                )
+                message = f"line {number} is {size} bytes long: BuildKit reads at most {MAX_LINE_BYTES} bytes per line"
+                self.error_at_line(number, message)
                 return  # BuildKit stops reading at the first such line
 
     def run(self) -> Dockerfile:
@@ -250,11 +255,13 @@ class _Parser:
         ins.start = self.index.position(line_start)
         ins.lines = tuple(physical)
         ins.end = Position(last_line.number, end_pos.column if last_line.span else 1)
-        if ins.sub is not None:
-            # The sub-instruction runs from its keyword to the end of the ONBUILD.
-            ins.sub.span = Span(ins.sub.span.start, end_offset)
-            ins.sub.lines = ins.lines
-            ins.sub.end = ins.end
+        sub = ins.sub
+        while sub is not None:
+            # A sub-instruction runs from its keyword to the end of the ONBUILD.
+            sub.span = Span(sub.span.start, end_offset)
+            sub.lines = ins.lines
+            sub.end = ins.end
+            sub = sub.sub
         if heredocs:
             target.heredocs = tuple(heredocs)
         ins.comments = tuple(self.pending_comments)
@@ -292,7 +299,7 @@ class _Parser:
         lead = len(logical) - len(go_lstrip(logical))
         parts = _COMMAND_SPLIT_RE.split(stripped, maxsplit=1)
         raw_keyword = parts[0]
-        keyword = raw_keyword.upper()
+        keyword = _keyword(raw_keyword)
         flags: list[Flag] = []
         arguments = ""
         args_logical_start = lead + len(stripped)
@@ -337,6 +344,10 @@ class _Parser:
             sub_map = _shift_map(offset_map, shift, len(arguments))
             ins.sub = self._build(arguments, lambda o: to_source(shift + o), sub_map)
             ins.values = ins.sub.values
+            if ins.sub.sub is not None:
+                # ONBUILD ONBUILD x (an error anyway): BuildKit's inner node is a bare
+                # container whose only value is empty.
+                ins.values = ("",)
         return ins
 
     def _validate(self, ins: Instruction, keyword_offset: int) -> None:
@@ -366,9 +377,8 @@ class _Parser:
             self.error(at, f"FROM expects AS before the stage name, found {target.values[1]!r}")
         if target.keyword in ("COPY", "ADD") and len(target.values) < 2 and not target.heredocs:
             self.error(at, f"{target.keyword} requires at least two arguments: source and destination")
-        if target.keyword in ("RUN", "CMD", "ENTRYPOINT", "SHELL") and target.form is Form.NONE:
-            if target.keyword in ("RUN", "SHELL"):
-                self.error(at, f"{target.keyword} requires at least one argument")
+        if target.keyword in ("RUN", "SHELL") and target.form is Form.NONE:
+            self.error(at, f"{target.keyword} requires at least one argument")  # CMD alone is allowed
         if target.keyword == "SHELL" and target.form is Form.SHELL:
             self.error(at, "SHELL requires the JSON form, e.g. SHELL [\"/bin/bash\", \"-c\"]")
         if target.keyword == "ARG" and not target.values:
@@ -552,13 +562,78 @@ def _parse_json(rest: str) -> tuple[tuple[str, ...] | None, str | None]:
         return None, "not-json"
     try:
         data, _end = _JSON_DECODER.raw_decode(text)
-    except (ValueError, RecursionError):
+    except ValueError:
         return None, "invalid"
+    except RecursionError:
+        # Nested deeper than Python's json can go, but Go's decoder allows 10000 levels: a valid
+        # array that deep holds a non-string.
+        return None, "not-string" if _deep_json_is_valid(text) else "invalid"
     if not isinstance(data, list):
         return None, "invalid"
     if not all(isinstance(item, str) for item in data):
         return None, "not-string"
     return tuple(_fix_surrogates(item) for item in data), None
+
+
+_GO_MAX_JSON_DEPTH = 10000
+_JSON_TOKEN_RE = re.compile(
+    r"""[ \t\n\r]*(?:
+        (?P<punct>[\[\]{},:])
+      | (?P<string>"(?:[^"\\\x00-\x1f]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*")
+      | (?P<number>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
+      | (?P<literal>true|false|null)
+    )""",
+    re.VERBOSE,
+)
+
+
+def _deep_json_is_valid(text: str) -> bool:
+    """Whether ``text`` starts with one JSON value Go would decode, checked without recursion."""
+    stack: list[str] = []
+    state = "value"  # what may come next: value, value-or-close, key, key-or-close, colon, comma-or-close
+    pos = 0
+    while True:
+        match = _JSON_TOKEN_RE.match(text, pos)
+        if match is None:
+            return False
+        pos = match.end()
+        token = match.group("punct")
+        if token is None and match.group("number") and math.isinf(float(match.group("number"))):
+            return False  # Go fails to store a number out of float64 range
+        if state in ("value", "value-or-close"):
+            if token == "]" and state == "value-or-close":
+                stack.pop()
+            elif token in ("[", "{"):
+                stack.append(token)
+                if len(stack) > _GO_MAX_JSON_DEPTH:
+                    return False
+                state = "value-or-close" if token == "[" else "key-or-close"
+                continue
+            elif token is not None:
+                return False
+        elif state in ("key", "key-or-close"):
+            if token == "}" and state == "key-or-close":
+                stack.pop()
+            elif match.group("string"):
+                state = "colon"
+                continue
+            else:
+                return False
+        elif state == "colon":
+            if token != ":":
+                return False
+            state = "value"
+            continue
+        elif token == "," and stack:  # comma-or-close
+            state = "value" if stack[-1] == "[" else "key"
+            continue
+        elif token is not None and stack and token == {"[": "]", "{": "}"}[stack[-1]]:
+            stack.pop()
+        else:
+            return False
+        if not stack:  # a complete value
+            return True
+        state = "comma-or-close"
 
 
 def _fix_surrogates(text: str) -> str:
@@ -879,12 +954,30 @@ def _heredoc_words(line: str) -> tuple[list[_HeredocWord], str | None]:
             return [], f"invalid heredoc delimiter {rest!r}: it lexes inconsistently"
         # A quote anywhere in the delimiter turns off expansion of the body.
         expand = _count_quotes(plain[0]) == _count_quotes(raw[0])
-        found.append((plain[0], match.group(2) == "-", expand, int(match.group(1) or 0)))
+        fd = int(match.group(1) or 0)
+        found.append((plain[0], match.group(2) == "-", expand, fd if fd <= _MAX_FD else 0))
     return found, None
 
 
 def _count_quotes(word: str) -> int:
     return word.count("'") + word.count('"')
+
+
+_DISPATCH_NAMES = frozenset(name.lower() for name in KNOWN_INSTRUCTIONS)
+
+
+def _keyword(raw: str) -> str:
+    """The instruction name, upper-case, as BuildKit dispatches it.
+
+    BuildKit looks up Go's rune-by-rune lower case (where the Kelvin sign is a k and İ an i);
+    Python's upper() would turn the unknown 'ſhell' into SHELL. An unknown name never comes out
+    as a known one.
+    """
+    lowered = "".join("i" if ch == "\u0130" else ch.lower() for ch in raw)
+    if lowered in _DISPATCH_NAMES:
+        return lowered.upper()
+    upper = raw.upper()
+    return raw if upper in KNOWN_INSTRUCTIONS else upper
 
 
 def _suggest(keyword: str) -> str | None:
