@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dockopt.config import Config
 from dockopt.findings import Finding, FixSafety, InputError, Location, Severity
+from dockopt.repo.inheritance import Inherited
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
 from dockopt.rules.registry import all_rules
@@ -42,8 +43,18 @@ def active_rules(config: Config) -> list[Rule]:
     return rules
 
 
-def lint_tree(df: Dockerfile, display_path: str, config: Config, rules: Sequence[Rule]) -> FileResult:
-    """Run the rules over one parsed file; parse errors become DO900 findings."""
+def lint_tree(
+    df: Dockerfile,
+    display_path: str,
+    config: Config,
+    rules: Sequence[Rule],
+    inherited: Inherited | None = None,
+) -> FileResult:
+    """Run the rules over one parsed file; parse errors become DO900 findings.
+
+    ``inherited`` carries what the repository says about the file's base images (ENV, users,
+    packages of images built in the same repository) and the build args it is built with.
+    """
     result = FileResult(display_path)
     for error in df.errors:
         result.errors.append(InputError(display_path, error.line, error.message, error.column))
@@ -51,7 +62,8 @@ def lint_tree(df: Dockerfile, display_path: str, config: Config, rules: Sequence
             result.findings.append(parse_error_finding(display_path, error.line, error.column, error.message, config))
     if not df.nodes:
         return result
-    ctx = FileContext(df, display_path)
+    ctx = FileContext(df, display_path, inherited.bases if inherited else None,
+                      inherited.build_args if inherited else None)  # fmt: skip
     suppressions = collect(df)
     for rule in rules:
         if config.ignored_for_path(display_path, rule.id):
@@ -82,11 +94,11 @@ def lint_text(text: str, config: Config | None = None, display_path: str = "Dock
     return lint_tree(parse(text, display_path), display_path, cfg, active_rules(cfg))
 
 
-def _lint_one(job: tuple[str, str, Config, bool]) -> FileResult:
-    path, display, config, keep_source = job
+def _lint_one(job: tuple[str, str, Config, bool, Inherited | None]) -> FileResult:
+    path, display, config, keep_source, inherited = job
     rules = _worker_rules(config)
     df = load_file(Path(path), display)
-    result = lint_tree(df, display, config, rules)
+    result = lint_tree(df, display, config, rules, inherited)
     if keep_source:
         result.source = df.text
     return result
@@ -109,9 +121,14 @@ def lint_files(
     config: Config,
     jobs: int | None = None,
     keep_source: bool = False,
+    inherited: Mapping[Path, Inherited] | None = None,
 ) -> list[FileResult]:
-    """Lint (path, display path) pairs; in parallel when there are many."""
-    jobs_list = [(str(path), display, config, keep_source) for path, display in files]
+    """Lint (path, display path) pairs; in parallel when there are many.
+
+    ``inherited`` maps a file (as given) to what the repository says about its bases.
+    """
+    known = inherited or {}
+    jobs_list = [(str(path), display, config, keep_source, known.get(path)) for path, display in files]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(jobs_list) < PARALLEL_THRESHOLD:
         return [_lint_one(job) for job in jobs_list]

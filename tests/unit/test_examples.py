@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from dockopt.commands.lint import collect
 from dockopt.config import Config
 from dockopt.lint import lint_files
-from dockopt.repo.discovery import find_dockerfiles
 from dockopt.rules.registry import all_rules
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -71,8 +71,11 @@ def _allowed(key: Path) -> list[tuple[str, str]]:
 
 
 def _findings(root: Path) -> list[tuple[str, str, int, int]]:
-    files = [(p, p.relative_to(root).as_posix()) for p in find_dockerfiles(root)]
-    results = lint_files(files, Config(select=("ALL",)), jobs=1)
+    """Lint the example as a repository: its build script links each stage to its in-repo base."""
+    config = Config()
+    found, inherited = collect((str(root),), config)
+    files = [(path, path.relative_to(root).as_posix()) for path, _ in found]
+    results = lint_files(files, config, jobs=1, inherited=inherited)
     return [
         (f.rule, f.file, f.location.line, f.location.end_line) for r in results for f in r.findings
     ]

@@ -12,6 +12,8 @@ from dockopt.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
 from dockopt.findings import Finding, Severity
 from dockopt.lint import FileResult, lint_files
 from dockopt.repo.discovery import find_dockerfiles
+from dockopt.repo.graph import build_graph, discover
+from dockopt.repo.inheritance import Inherited, inherited_states
 from dockopt.report import LintResult, render
 from dockopt.rules.registry import all_rules
 
@@ -49,18 +51,33 @@ def resolve_config(options: LintOptions) -> Config:
 
 def collect_files(paths: tuple[str, ...], config: Config) -> list[tuple[Path, str]]:
     """(path, display path) for every Dockerfile named or found below a named directory."""
+    return collect(paths, config)[0]
+
+
+def collect(paths: tuple[str, ...], config: Config) -> tuple[list[tuple[Path, str]], dict[Path, Inherited]]:
+    """The Dockerfiles to lint, and for those built in a repository, what their bases hand down.
+
+    A named directory is a repository: its compose files, bake files and build scripts say which
+    image each Dockerfile builds, so a stage built FROM an image of the same repository starts from
+    that image's ENV, users and packages.
+    """
     files: list[tuple[Path, str]] = []
+    inherited: dict[Path, Inherited] = {}
     seen: set[Path] = set()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for found in find_dockerfiles(path, config.is_excluded):
+            found_files = list(find_dockerfiles(path, config.is_excluded))
+            for found in found_files:
                 _add(files, seen, found)
+            if found_files and discover(path).builds:
+                for dockerfile, state in inherited_states(build_graph(path)).items():
+                    inherited[path / dockerfile] = state
         elif path.exists() or path.is_symlink():
             _add(files, seen, path)
         else:
             raise UsageError(f"{raw}: no such file or directory")
-    return files
+    return files, inherited
 
 
 def _add(files: list[tuple[Path, str]], seen: set[Path], path: Path) -> None:
@@ -81,8 +98,10 @@ def _display(path: Path) -> str:
 def run_lint(options: LintOptions, stream: TextIO | None = None) -> int:
     out = stream or sys.stdout
     config = resolve_config(options)
-    files = collect_files(options.paths, config)
-    results = lint_files(files, config, jobs=options.jobs, keep_source=options.output_format == "text")
+    files, inherited = collect(options.paths, config)
+    results = lint_files(
+        files, config, jobs=options.jobs, keep_source=options.output_format == "text", inherited=inherited
+    )
     result = to_lint_result(results)
     extra: dict[str, object] = {}
     if options.output_format == "text" and options.color is not None:

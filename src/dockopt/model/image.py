@@ -194,6 +194,15 @@ class ImageModel:
             return True
         return name in stage.users_created or name in stage.base.users
 
+    def env_line(self, ins: Instruction, name: str) -> int:
+        """The line of ``ins`` where ``name`` is assigned (an ENV can span several lines)."""
+        for line in ins.lines:
+            text = self.df.source(line.span)
+            words = text.replace("\t", " ").split(" ")
+            if any(word == name or word.startswith(name + "=") for word in words):
+                return line.number
+        return ins.start_line
+
     def stages_in_image(self) -> list[StageModel]:
         """The final stage and the stages it is built FROM: what ends up in the image."""
         return [s for s in self.stages if s.in_final_image]
@@ -250,7 +259,7 @@ class ImageModel:
             if ins.keyword == "ENV":
                 for name, value in zip(values[0::2], values[1::2], strict=False):
                     env[name] = value
-                    origin[name] = f"line {ins.start_line}"
+                    origin[name] = f"line {self.env_line(ins, name)}"
             elif ins.keyword == "USER" and values:
                 user = values[0]
             elif ins.keyword == "WORKDIR" and values:
@@ -276,7 +285,7 @@ def _stage_end(
         if ins.keyword == "ENV":
             for name, value in zip(values[0::2], values[1::2], strict=False):
                 env[name] = value
-                origin[name] = f"line {ins.start_line}"
+                origin[name] = f"line {image.env_line(ins, name)}"
         elif ins.keyword == "USER" and values:
             user = values[0]
         elif ins.keyword == "WORKDIR" and values:

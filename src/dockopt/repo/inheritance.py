@@ -7,37 +7,47 @@ model starts from. Images are processed in build order, so a chain of bases accu
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from dockopt.model import BaseState, ImageModel, StageModel
 from dockopt.model.references import repository_name
 from dockopt.shell.packages import PackageOperation, classify
-from dockopt.syntax import Dockerfile, Instruction
+from dockopt.repo.graph import ImageGraph
+from dockopt.syntax import Instruction, load_file
 
 
 @dataclass(frozen=True)
-class BuiltImage:
-    """One image the repository builds: its Dockerfile and the references it is tagged with."""
+class Inherited:
+    """What linting one Dockerfile needs from the repository: its bases' states and its build args."""
 
-    display_path: str
-    df: Dockerfile
-    references: tuple[str, ...]  # tags as built (e.g. localhost:5000/pipeline-cuda-base:2024.06)
+    bases: Mapping[str, BaseState]  # by the base reference as its FROM resolves it
     build_args: Mapping[str, str]
 
 
-def base_states(images: Iterable[BuiltImage]) -> dict[str, BaseState]:
-    """``repository_name`` -> the state each in-repository image hands to its children (in build order)."""
-    states: dict[str, BaseState] = {}
-    for image in images:
-        model = ImageModel(image.df, states, image.build_args)
-        final = model.final
-        if final is None:
+def inherited_states(graph: ImageGraph) -> dict[str, Inherited]:
+    """Dockerfile path (relative to the graph's root) -> the states of its in-repository bases.
+
+    Images are visited in build order, so a chain of bases accumulates: an ENV set in the CUDA
+    base reaches the stages built on the ML base built on it.
+    """
+    finals: dict[str, BaseState] = {}
+    result: dict[str, Inherited] = {}
+    for name in graph.build_order:
+        image = graph.images[name]
+        bases: dict[str, BaseState] = {}
+        for reference in image.bases:
+            if reference.image is not None and reference.image in finals:
+                state = finals[reference.image]
+                bases[reference.resolved] = state
+                bases[repository_name(reference.resolved)] = state
+        args = {k: v for k, v in image.args.items() if "$" not in v}
+        result.setdefault(image.dockerfile, Inherited(bases, args))
+        df = load_file(graph.root / image.dockerfile, image.dockerfile)
+        if df.errors or not df.nodes:
             continue
-        state = _final_state(model, image.display_path)
-        for reference in image.references:
-            states[repository_name(reference)] = state
-    return states
+        finals[name] = _final_state(ImageModel(df, bases, args), image.dockerfile)
+    return result
 
 
 def _final_state(model: ImageModel, display_path: str) -> BaseState:
@@ -66,7 +76,7 @@ def _final_state(model: ImageModel, display_path: str) -> BaseState:
             if ins.keyword == "ENV":
                 for name, value in zip(values[0::2], values[1::2], strict=False):
                     env[name] = value
-                    origin[name] = f"{display_path}:{ins.start_line}"
+                    origin[name] = f"{display_path}:{model.env_line(ins, name)}"
             elif ins.keyword == "USER" and values:
                 user = values[0]
             elif ins.keyword == "WORKDIR" and values:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -16,11 +17,12 @@ from dockopt.syntax.expand import Expansion
 class FileContext:
     df: Dockerfile
     display_path: str
-    bases: dict[str, BaseState] | None = None  # images built in the same repository, by reference
+    bases: Mapping[str, BaseState] | None = None  # images built in the same repository, by reference
+    build_args: Mapping[str, str] | None = None  # as the repository's build script/compose/bake passes them
 
     @cached_property
     def model(self) -> ImageModel:
-        return ImageModel(self.df, self.bases)
+        return ImageModel(self.df, self.bases, self.build_args)
 
     @property
     def expansion(self) -> Expansion:
