@@ -15,8 +15,8 @@ from pathlib import Path
 from dockopt.config import Config
 from dockopt.findings import Finding, FixSafety, InputError, Location, Severity
 from dockopt.repo.inheritance import Inherited
-from dockopt.rules.base import Rule
-from dockopt.rules.context import FileContext
+from dockopt.rules.base import RepositoryRule, Rule
+from dockopt.rules.context import FileContext, RepositoryContext
 from dockopt.rules.registry import all_rules
 from dockopt.rules.suppress import collect
 from dockopt.syntax import Dockerfile, load_file, parse
@@ -31,12 +31,23 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     errors: list[InputError] = field(default_factory=list)
     source: str | None = None
+    facts: dict[str, object] = field(default_factory=dict)  # repository rule id -> what it collected here
 
 
 def active_rules(config: Config) -> list[Rule]:
+    """The selected rules that look at one Dockerfile at a time."""
+    return _selected(config, "file")
+
+
+def active_repository_rules(config: Config) -> list[RepositoryRule]:
+    """The selected rules that need the whole repository (they report after every file is linted)."""
+    return [rule for rule in _selected(config, "repository") if isinstance(rule, RepositoryRule)]
+
+
+def _selected(config: Config, scope: str) -> list[Rule]:
     rules = []
     for rule_id, cls in all_rules().items():
-        if rule_id == PARSE_ERROR_RULE or cls.scope != "file":
+        if rule_id == PARSE_ERROR_RULE or cls.scope != scope:
             continue
         if config.is_enabled(rule_id, cls.enabled_by_default):
             rules.append(cls(config.severity.get(rule_id)))
@@ -49,6 +60,7 @@ def lint_tree(
     config: Config,
     rules: Sequence[Rule],
     inherited: Inherited | None = None,
+    collectors: Sequence[RepositoryRule] = (),
 ) -> FileResult:
     """Run the rules over one parsed file; parse errors become DO900 findings.
 
@@ -71,6 +83,10 @@ def lint_tree(
         for finding in rule.check(ctx):
             if not suppressions.suppresses(finding):
                 result.findings.append(finding)
+    for collector in collectors:
+        fact = collector.collect(ctx)
+        if fact is not None:
+            result.facts[collector.id] = fact
     result.findings.sort(key=Finding.sort_key)
     return result
 
@@ -96,24 +112,45 @@ def lint_text(text: str, config: Config | None = None, display_path: str = "Dock
 
 def _lint_one(job: tuple[str, str, Config, bool, Inherited | None]) -> FileResult:
     path, display, config, keep_source, inherited = job
-    rules = _worker_rules(config)
+    rules, collectors = _worker_rules(config)
     df = load_file(Path(path), display)
-    result = lint_tree(df, display, config, rules, inherited)
+    result = lint_tree(df, display, config, rules, inherited, collectors)
     if keep_source:
         result.source = df.text
     return result
 
 
-_RULE_CACHE: dict[int, list[Rule]] = {}
+_RULE_CACHE: dict[int, tuple[list[Rule], list[RepositoryRule]]] = {}
 
 
-def _worker_rules(config: Config) -> list[Rule]:
+def _worker_rules(config: Config) -> tuple[list[Rule], list[RepositoryRule]]:
     # Rules are instantiated once per process and configuration.
     key = id(config)
     if key not in _RULE_CACHE:
         _RULE_CACHE.clear()
-        _RULE_CACHE[key] = active_rules(config)
+        _RULE_CACHE[key] = (active_rules(config), active_repository_rules(config))
     return _RULE_CACHE[key]
+
+
+def lint_repository(
+    root: Path, display_root: str, results: Mapping[str, FileResult], config: Config
+) -> list[Finding]:
+    """Run the repository rules on a linted directory; ``results`` maps paths relative to ``root``."""
+    rules = active_repository_rules(config)
+    if not rules:
+        return []
+    facts: dict[str, dict[str, object]] = {}
+    for relative, result in results.items():
+        for rule_id, fact in result.facts.items():
+            facts.setdefault(rule_id, {})[relative] = fact
+    repo = RepositoryContext(root, display_root, sorted(results), facts)
+    findings: list[Finding] = []
+    for rule in rules:
+        for finding in rule.check_repository(repo):
+            if not config.ignored_for_path(finding.file, rule.id):
+                findings.append(finding)
+    findings.sort(key=Finding.sort_key)
+    return findings
 
 
 def lint_files(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from typing import TextIO
 from dockopt.config import Config, check_rule_selector, find_config, load_config
 from dockopt.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
 from dockopt.findings import Finding, Severity
-from dockopt.lint import FileResult, lint_files
+from dockopt.lint import FileResult, lint_files, lint_repository
 from dockopt.repo.discovery import find_dockerfiles
 from dockopt.repo.graph import build_graph, discover
 from dockopt.repo.inheritance import Inherited, inherited_states
@@ -103,6 +104,13 @@ def run_lint(options: LintOptions, stream: TextIO | None = None) -> int:
         files, config, jobs=options.jobs, keep_source=options.output_format == "text", inherited=inherited
     )
     result = to_lint_result(results)
+    repository = repository_findings(options.paths, files, results, config)
+    result.findings.extend(repository)
+    if options.output_format == "text":
+        for finding in repository:  # show the source line of requirement files, scripts, .dockerignore
+            if finding.file not in result.sources:
+                with contextlib.suppress(OSError, UnicodeDecodeError):
+                    result.sources[finding.file] = Path(finding.file).read_text(encoding="utf-8")
     extra: dict[str, object] = {}
     if options.output_format == "text" and options.color is not None:
         extra["color"] = options.color
@@ -110,6 +118,25 @@ def run_lint(options: LintOptions, stream: TextIO | None = None) -> int:
         extra["rule_docs"] = {rid: (cls.summary(), cls.documentation()) for rid, cls in all_rules().items()}
     render(options.output_format, result, out, **extra)
     return exit_code(result.findings, result.errors != [], config.fail_on)
+
+
+def repository_findings(
+    paths: tuple[str, ...], files: list[tuple[Path, str]], results: list[FileResult], config: Config
+) -> list[Finding]:
+    """The repository rules' findings for every directory among ``paths``."""
+    findings: list[Finding] = []
+    for raw in paths:
+        root = Path(raw)
+        if not root.is_dir():
+            continue
+        under: dict[str, FileResult] = {}
+        for (path, _), result in zip(files, results, strict=True):
+            try:
+                under[path.relative_to(root).as_posix()] = result
+            except ValueError:
+                continue
+        findings.extend(lint_repository(root, _display(root) if raw not in (".", "./") else "", under, config))
+    return findings
 
 
 def to_lint_result(results: list[FileResult]) -> LintResult:

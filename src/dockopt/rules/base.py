@@ -13,10 +13,11 @@ import re
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import ClassVar
 
 from dockopt.findings import Finding, Fix, FixSafety, Location, Severity
-from dockopt.rules.context import FileContext
+from dockopt.rules.context import FileContext, RepositoryContext
 from dockopt.syntax import Instruction, Span
 
 DOC_HEADINGS = ("What it does", "Why is this bad?", "Example", "Use instead")
@@ -121,6 +122,51 @@ class Rule:
         )
 
 
+class RepositoryRule(Rule):
+    """A rule that needs the whole repository (DO6xx).
+
+    ``collect`` runs on every Dockerfile, in the worker that lints it, and returns a picklable
+    fact (or None); ``check_repository`` runs once per linted directory, at the end, with the facts
+    of its Dockerfiles and the repository around them. A file-level ``check`` yields nothing.
+    """
+
+    scope: ClassVar[str] = "repository"
+
+    def check(self, ctx: FileContext) -> Iterator[Finding]:  # noqa: ARG002
+        return iter(())
+
+    def collect(self, ctx: FileContext) -> object | None:  # noqa: ARG002
+        return None
+
+    def check_repository(self, repo: RepositoryContext) -> Iterator[Finding]:
+        raise NotImplementedError
+
+    def finding_in(
+        self,
+        repo: RepositoryContext,
+        path: str | Path,
+        line: int,
+        message: str,
+        column: int = 1,
+        end_line: int | None = None,
+        end_column: int | None = None,
+    ) -> Finding:
+        """A finding in any file of the repository (``path`` relative to its root)."""
+        last_line = end_line or line
+        if end_column is None:
+            text = repo.line_text(path, last_line)
+            end_column = max(len(text.rstrip("\r\n")), column)
+        return Finding(
+            rule=self.id,
+            name=self.name,
+            severity=self.effective_severity,
+            file=repo.display(path),
+            location=Location(line, column, last_line, end_column),
+            message=message,
+            equivalents=self.equivalents,
+        )
+
+
 def doc_sections(doc: str) -> dict[str, str]:
     """Split a docstring into ``{heading: body}``; headings are lines ending with ':' or '?'.
 
@@ -143,4 +189,4 @@ def doc_sections(doc: str) -> dict[str, str]:
     return sections
 
 
-__all__ = ["DOC_HEADINGS", "Location", "Rule", "RuleMeta", "doc_sections"]
+__all__ = ["DOC_HEADINGS", "Location", "RepositoryRule", "Rule", "RuleMeta", "doc_sections"]

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dockopt.findings import Location
 from dockopt.model import BaseState, ImageModel, State
 from dockopt.shell import Script
 from dockopt.syntax import Dockerfile, Instruction, Span, Stage
 from dockopt.syntax.expand import Expansion
+
+if TYPE_CHECKING:
+    from dockopt.repo.graph import ImageGraph
 
 
 @dataclass
@@ -63,3 +68,46 @@ class FileContext:
         begin = self.df.position(start)
         finish = self.df.position(max(end - 1, start))
         return Location(begin.line, begin.column, finish.line, finish.column)
+
+
+@dataclass
+class RepositoryContext:
+    """What a repository rule sees: the linted directory, its Dockerfiles' facts, the image graph.
+
+    Paths given to it are relative to ``root``; findings name files as the user typed the
+    directory (``display``). Files are read once and cached.
+    """
+
+    root: Path
+    display_root: str  # the directory as shown in findings ("" for the current directory)
+    dockerfiles: list[str]  # paths of the linted Dockerfiles, relative to root
+    facts: dict[str, dict[str, object]] = field(default_factory=dict)  # rule id -> Dockerfile -> fact
+    _texts: dict[str, str | None] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def graph(self) -> ImageGraph:
+        from dockopt.repo.graph import build_graph
+
+        return build_graph(self.root)
+
+    def display(self, path: str | Path) -> str:
+        relative = Path(path).as_posix()
+        return f"{self.display_root.rstrip('/')}/{relative}" if self.display_root not in ("", ".") else relative
+
+    def read_text(self, path: str | Path) -> str | None:
+        """The text of a file of the repository, or None when it cannot be read as UTF-8."""
+        key = Path(path).as_posix()
+        if key not in self._texts:
+            try:
+                self._texts[key] = (self.root / key).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                self._texts[key] = None
+        return self._texts[key]
+
+    def line_text(self, path: str | Path, line: int) -> str:
+        text = self.read_text(path) or ""
+        lines = text.splitlines()
+        return lines[line - 1] if 0 < line <= len(lines) else ""
+
+    def facts_of(self, rule_id: str) -> dict[str, object]:
+        return self.facts.get(rule_id, {})
