@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from dockopt.model import BaseState, ImageModel, StageModel
 from dockopt.model.references import repository_name
-from dockopt.shell.packages import PackageOperation, classify
 from dockopt.repo.graph import ImageGraph
+from dockopt.shell.packages import PackageOperation, classify
 from dockopt.syntax import Instruction, load_file
 
 
