@@ -40,11 +40,6 @@ class Build:
     order: int = 0
     conditional: bool = False
 
-    @property
-    def location(self) -> str:
-        """``file:line`` of the declaration."""
-        return f"{self.source}:{self.line}"
-
 
 @dataclass(frozen=True, slots=True)
 class Problem:

@@ -23,6 +23,7 @@ _COMPOSE_NAME = re.compile(r"(?:docker-)?compose[^/]*\.ya?ml")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BRACED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?=])(.*))?", re.DOTALL)
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: 15x faster
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +140,7 @@ def load_compose(path: Path, root: Path) -> ComposeFile:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return ComposeFile(display, (), (Problem(display, 1, f"cannot read compose file: {exc}"),))
-    loader = yaml.SafeLoader(text)
+    loader = _LOADER(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

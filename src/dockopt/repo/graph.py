@@ -177,7 +177,9 @@ class ImageGraph:
 
 
 @dataclass
-class _Discovered:
+class Discovery:
+    """What the compose files, bake files and build scripts of a tree declare, and their problems."""
+
     builds: list[Build] = field(default_factory=list)
     rewrites: list[Rewrite] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
@@ -205,9 +207,9 @@ def _build_files(root: Path) -> tuple[list[Path], dict[Path, list[Path]], list[P
     return compose, bake, scripts
 
 
-def discover(root: Path) -> _Discovered:
+def discover(root: Path) -> Discovery:
     """Every build, rewrite and problem of the compose files, bake files and scripts below ``root``."""
-    found = _Discovered()
+    found = Discovery()
     compose, bake, scripts = _build_files(root)
     for path in scripts:
         script = load_script(path, root)
@@ -285,8 +287,9 @@ def build_graph(root: Path) -> ImageGraph:
             for build in node.builds:
                 warnings.append(Problem(build.source, build.line, f"{node.dockerfile}: no such Dockerfile"))
         context = node.builds[0].context if node.builds else posixpath.dirname(node.dockerfile) or "."
-        images[name] = Image(name, node.dockerfile, context, tuple(node.tags), dict(node.args), node.target,
-                             tuple(node.builds))  # fmt: skip
+        images[name] = Image(
+            name, node.dockerfile, context, tuple(node.tags), dict(node.args), node.target, tuple(node.builds)
+        )
         models[name] = ImageModel(df, build_args=_known(node.args)) if df is not None and not df.errors else None
     index = _TagIndex(images)
     by_build: dict[tuple[str, str | None], str] = {
@@ -297,12 +300,15 @@ def build_graph(root: Path) -> ImageGraph:
         if model is None:
             continue
         image = images[name]
-        stages = _needed_stages(model, image.target)
         if image.target is not None and not any(s.name == image.target.lower() for s in model.stages):
             for build in image.builds:
                 warnings.append(Problem(build.source, build.line, f"{image.dockerfile} has no stage {image.target}"))
+        target = _target_stage(model, image.target)
+        if target is None:
+            continue
+        stages = _needed_stages(model, target)
         resolver = _BaseResolver(index, by_build, node.contexts, name, warnings, image)
-        image.bases = tuple(resolver.resolve(ref) for ref in _references(model, stages))
+        image.bases = tuple(resolver.resolve(ref) for ref in _references(model, stages, target))
         image.heavy_packages = tuple(_heavy_packages(model, stages, image, root))
     order, cycles = _build_order(images)
     builds = sorted(found.builds, key=lambda b: (b.source, b.order))
@@ -332,7 +338,7 @@ def _nodes(builds: Sequence[Build], dockerfiles: Mapping[str, Path]) -> list[_No
             nodes.append(node)
     mentioned = {node.dockerfile for node in nodes}
     nodes += [_Node(path, None, [], [], {}, {}) for path in dockerfiles if path not in mentioned]
-    return sorted(nodes, key=lambda n: (n.dockerfile, n.target or "", [b.location for b in n.builds]))
+    return sorted(nodes, key=lambda n: (n.dockerfile, n.target or "", [(b.source, b.order) for b in n.builds]))
 
 
 def _names(nodes: Sequence[_Node], root: Path) -> list[str]:
@@ -378,30 +384,33 @@ def _sanitize(name: str) -> str:
 # -- stages and references ---------------------------------------------------------------------
 
 
-def _needed_stages(model: ImageModel, target: str | None) -> list[StageModel]:
-    """The stages BuildKit builds for ``target`` (the last stage when None or unknown), in order."""
-    stages = model.stages
-    if not stages:
-        return []
-    start = len(stages) - 1
+def _target_stage(model: ImageModel, target: str | None) -> StageModel | None:
+    """The stage built: the one named ``target``, else the last one."""
     if target is not None:
-        start = next((s.index for s in stages if s.name == target.lower()), start)
+        named = next((s for s in model.stages if s.name == target.lower()), None)
+        if named is not None:
+            return named
+    return model.stages[-1] if model.stages else None
+
+
+def _needed_stages(model: ImageModel, target: StageModel) -> list[StageModel]:
+    """The stages BuildKit builds for ``target``: its FROM chain and what it copies from, in order."""
     copied_from: dict[int, list[int]] = {}
-    for stage in stages:
+    for stage in model.stages:
         for user in stage.copied_by:
             copied_from.setdefault(user, []).append(stage.index)
     needed: set[int] = set()
-    pending = [start]
+    pending = [target.index]
     while pending:
         index = pending.pop()
         if index in needed:
             continue
         needed.add(index)
-        parent = stages[index].parent
+        parent = model.stages[index].parent
         if parent is not None:
             pending.append(parent.index)
         pending += copied_from.get(index, [])
-    return [stages[i] for i in sorted(needed)]
+    return [model.stages[i] for i in sorted(needed)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -413,12 +422,11 @@ class _Reference:
     primary: bool
 
 
-def _references(model: ImageModel, stages: Sequence[StageModel]) -> Iterator[_Reference]:
-    """The images the needed stages build on or copy from (stage names excluded)."""
+def _references(model: ImageModel, stages: Sequence[StageModel], target: StageModel) -> Iterator[_Reference]:
+    """The images the needed stages build on or copy from (stage names excluded); the target's is primary."""
     names = {s.name for s in model.stages if s.name}
-    target = stages[-1] if stages else None
     root = target
-    while root is not None and root.parent is not None:
+    while root.parent is not None:
         root = root.parent
     for stage in stages:
         ins = stage.stage.from_instruction

@@ -300,6 +300,8 @@ class _Piece:
 
 
 class _Shell:
+    """Walks a script's tree in execution order, following variables, and records builds and rewrites."""
+
     def __init__(self, path: Path, root: Path, display: str) -> None:
         self.path = posixpath.normpath(path.absolute().as_posix())
         self.root = posixpath.normpath(root.absolute().as_posix())

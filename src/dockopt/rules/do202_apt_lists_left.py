@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockopt.findings import Finding, FixSafety, Severity
-from dockopt.rules._size import Run, chain, ephemeral_mount, image_runs, removed_after, runs
+from dockopt.rules._size import Run, chain, ephemeral_mount, image_runs, later, removed_after, runs
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
 from dockopt.shell.packages import Action, PackageOperation
@@ -19,10 +19,13 @@ class AptListsLeft(Rule):
 
     What it does:
         Flags an `apt-get install` (or `apt install`, `apt-get upgrade`) in the final stage, or a
-        stage it is built FROM, when the same RUN does not delete `/var/lib/apt/lists` afterwards
-        (`rm -rf /var/lib/apt/lists/*`, or `apt-get dist-clean`) and the lists are not on a cache or
-        tmpfs mount (`--mount=type=cache,target=/var/lib/apt`). `apt-get clean` does not count: it
-        empties `/var/cache/apt`, not the lists. Stages that are only copied from are not checked.
+        stage it is built FROM, that runs on fresh package lists (`apt-get update` earlier in the
+        same RUN, or in an earlier RUN that only updates) when the same RUN does not delete
+        `/var/lib/apt/lists` afterwards (`rm -rf /var/lib/apt/lists/*`, or `apt-get dist-clean`)
+        and the lists are not on a cache or tmpfs mount (`--mount=type=cache,target=/var/lib/apt`).
+        `apt-get clean` does not count: it empties `/var/cache/apt`, not the lists. Stages that
+        are only copied from are not checked, nor is an install whose lists an earlier RUN
+        already removed (its layer adds none) or left behind with its own install (reported there).
 
     Why is this bad?
         `apt-get update` downloads the package indexes of every configured repository, typically
@@ -54,12 +57,24 @@ class AptListsLeft(Rule):
         indexes, which no program in the image reads.
 
     Deliberate differences:
-        hadolint's DL3009 also fires when `/var/lib/apt` is a cache mount, where the lists never
-        reach the layer, and when the RUN only removes packages; it accepts an `rm` placed before
-        the install and misses other spellings (`rm -r /var/lib/apt/lists`). When the update is in
-        a RUN of its own, DL3009 points at that RUN; dockopt points at the install, whose layer
-        the fix changes, and names the update's line. dockopt checks only the stages that end up
-        in the image, and no RUN under a non-POSIX SHELL.
+        Stages: hadolint's DL3009 checks the last stage and every stage whose name a later FROM
+        uses, even when that chain never reaches the final image (`FROM builder AS test` in a
+        file whose last stage starts from another image); dockopt checks the final stage and
+        the stages it is built FROM, since the lists of any other stage are never shipped.
+        DL3009 also checks `ONBUILD` instructions; dockopt does not (they run in another
+        image's build).
+
+        Cache mounts: DL3009 accepts a mount on `/var/lib/apt/lists`, or on both `/var/lib/apt`
+        and `/var/cache/apt`; dockopt accepts any cache or tmpfs mount that holds the lists
+        (`/var/lib/apt` alone is enough: the lists never reach the layer).
+
+        Spellings: DL3009 wants the exact words `rm -rf /var/lib/apt/lists/*` anywhere in the
+        RUN, so it accepts one placed before the install and misses `rm -r
+        /var/lib/apt/lists` and `apt-get dist-clean`; dockopt wants the lists gone after the
+        install, however that is written. DL3009 looks only at RUNs that run `apt-get update`
+        (or `apt update`) and does not see through `sudo`. When the update is in a RUN of its
+        own, DL3009 points at that RUN, while dockopt points at the install (whose layer the fix
+        changes) and names the update's line. dockopt checks no RUN under a non-POSIX SHELL.
     """
 
     id = "DO202"
@@ -71,10 +86,10 @@ class AptListsLeft(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for run in image_runs(ctx):
-            install = _leaves_lists(run)
-            if install is None:
+            found = _leaves_lists(ctx, run)
+            if found is None:
                 continue
-            update = _update_line(ctx, run, install)
+            install, update = found
             cause = (
                 f" (the lists come from `apt-get update` on line {update}, a separate RUN: merge them into this one)"
                 if update is not None
@@ -88,8 +103,13 @@ class AptListsLeft(Rule):
             )
 
 
-def _leaves_lists(run: Run) -> PackageOperation | None:
-    """The first apt install of the RUN after which the lists are neither deleted nor mounted away."""
+def _leaves_lists(ctx: FileContext, run: Run) -> tuple[PackageOperation, int | None] | None:
+    """The first apt install of the RUN after which fresh lists stay, and the line of a separate update RUN.
+
+    The lists are fresh when `apt-get update` ran earlier in this RUN, or in an earlier RUN that
+    did nothing else with them (an update-only RUN: the fix merges it here). Without either, this
+    layer holds no lists: an earlier RUN removed them, or left them with its own install (reported there).
+    """
     if ephemeral_mount(run.state, LISTS) is not None:
         return None
     for operation in run.operations:
@@ -100,8 +120,43 @@ def _leaves_lists(run: Run) -> PackageOperation | None:
         after = operation.command.end
         if removed_after(run.script, LISTS, after) or _dist_clean_after(run, after):
             continue
-        return operation
+        if _update_before(run, operation.command.start) is not None:
+            return operation, None
+        update = _update_only_run(ctx, run)
+        if update is not None:
+            return operation, update
     return None
+
+
+def _update_before(run: Run, offset: int | None = None) -> PackageOperation | None:
+    """The last `apt-get update` of the RUN (before ``offset``, when given)."""
+    updates = [op for op in run.operations if _is_update(op) and (offset is None or op.command.start < offset)]
+    return updates[-1] if updates else None
+
+
+def _is_update(operation: PackageOperation) -> bool:
+    return operation.manager == "apt" and operation.action is Action.UPDATE
+
+
+def _update_only_run(ctx: FileContext, run: Run) -> int | None:
+    """The line of an earlier RUN of the image whose `apt-get update` left the lists and installed nothing."""
+    found = None
+    for earlier in runs(ctx, chain(run.state.stage)):
+        if earlier.state.instruction.span.start >= run.state.instruction.span.start:
+            break
+        update = _update_before(earlier)
+        if update is None:
+            if removed_after(earlier.script, LISTS, 0):
+                found = None
+            continue
+        kept = ephemeral_mount(earlier.state, LISTS) is None and not (
+            removed_after(earlier.script, LISTS, update.command.end) or _dist_clean_after(earlier, update.command.end)
+        )
+        installs = any(
+            op.manager == "apt" and op.action in _LIST_INSTALLS for op in later(earlier.operations, update.command)
+        )
+        found = earlier.line if kept and not installs else None
+    return found
 
 
 def _dist_clean_after(run: Run, after: int) -> bool:
@@ -113,22 +168,6 @@ def _dist_clean_after(run: Run, after: int) -> bool:
 
 
 _DIST_CLEAN = frozenset({"dist-clean", "distclean"})
-
-
-def _update_line(ctx: FileContext, run: Run, install: PackageOperation) -> int | None:
-    """The line of the `apt-get update` that fetched the lists, when it ran in an earlier RUN."""
-    if any(
-        op.manager == "apt" and op.action is Action.UPDATE and op.command.start < install.command.start
-        for op in run.operations
-    ):
-        return None
-    found = None
-    for earlier in runs(ctx, chain(run.state.stage)):
-        if earlier.state.instruction.span.start >= run.state.instruction.span.start:
-            break
-        if any(op.manager == "apt" and op.action is Action.UPDATE for op in earlier.operations):
-            found = earlier.line
-    return found
 
 
 def _spelling(operation: PackageOperation) -> str:

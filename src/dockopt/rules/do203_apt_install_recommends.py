@@ -51,10 +51,13 @@ class AptInstallRecommends(Rule):
         HTTPS request fails); name such packages explicitly.
 
     Deliberate differences:
-        hadolint's DL3015 checks every stage; dockopt leaves out the stages that are only copied
-        from, whose packages never reach the image. It also checks `apt install`, accepts
-        `-o APT::Install-Recommends=0` as well as `=false`, honours an apt configuration file that
-        turns recommends off, and skips RUNs under a non-POSIX SHELL.
+        hadolint's DL3015 checks every stage, and `ONBUILD`; dockopt leaves out the stages that
+        are not in the image (neither the final stage nor a stage it is built FROM), whose
+        packages are never shipped, and `ONBUILD` instructions (they run in another image's
+        build). It also checks `apt install` and `sudo apt-get install`,
+        which DL3015 does not recognise, accepts `-o APT::Install-Recommends=0` as well as
+        `=false`, honours an apt configuration file that turns recommends off, and skips RUNs
+        under a non-POSIX SHELL.
     """
 
     id = "DO203"

@@ -73,14 +73,27 @@ class PipCacheLeft(Rule):
         packages are the same; only the cache moves out of the layer.
 
     Deliberate differences:
-        hadolint's DL3042 accepts a cache mount only when its target is exactly `/root/.cache/pip`,
-        and not an `rm -rf` of the cache or `pip cache purge` later in the RUN; dockopt accepts
-        any cache or tmpfs mount that covers the cache directory of the user running pip, and a
-        cache removed in the same RUN. `PIP_NO_CACHE_DIR=off` disables the cache too (pip treats
-        any value as "no cache"), which DL3042 misses. dockopt also sees `PIP_NO_CACHE_DIR` set
-        in an earlier stage or in a parent image of the same repository, checks uv as well as
-        pip, and leaves out stages that are only copied from, `ONBUILD` instructions (they run in
-        another image's build) and `--no-index` installs (nothing is downloaded).
+        Cache mounts: hadolint's DL3042 accepts a cache or tmpfs mount whose target ends in
+        `.cache/pip`, whoever runs pip, and nothing else; dockopt accepts any cache or tmpfs
+        mount covering the cache directory of the user running pip (`/root/.cache` too), and
+        not `/tmp/.cache/pip` for root. A cache removed later in the same RUN (`rm -rf
+        /root/.cache/pip`, `pip cache purge`) or turned off by `pip config set` counts here,
+        not for DL3042. `PIP_NO_CACHE_DIR=off` (or `false`, `0`) turns the cache off too: pip
+        treats any value as "no cache", while DL3042 wants a truthy value. dockopt also follows
+        `PIP_NO_CACHE_DIR` set in a parent image built in the same repository.
+
+        Not reported here, reported by DL3042: stages that are not in the image (neither the
+        final stage nor a stage it is built FROM), `ONBUILD` instructions (they run in another
+        image's build, which is checked there), `pip install --no-index` (nothing is
+        downloaded, so nothing is cached: the usual `RUN --mount=type=bind,from=builder,…
+        pip install --no-index /wheels/*.whl`), and installs with a `pip.conf` copied or
+        mounted in (`--mount=type=secret,id=pip_conf,target=/etc/pip.conf`) or an unknown base
+        named by a build arg: their settings may turn the cache off, and dockopt cannot see
+        them.
+
+        Reported here, not by DL3042: pip run by its path (`/opt/venv/bin/pip install`) or
+        through a wrapper (`sudo pip install`), and uv (`uv pip install`, `uv sync`), which
+        hadolint does not know; findings about uv have no hadolint equivalent.
     """
 
     id = "DO204"
@@ -105,6 +118,7 @@ class PipCacheLeft(Rule):
                     (command.start, command.end),
                     f"`{spelling(command, _VERBS)}` keeps its download cache ({cache}) in this layer, where nothing "
                     f"reads it again; add `--mount=type=cache,target={cache}` to the RUN (or {flag})",
+                    equivalents=self.equivalents if operation.manager == "pip" else (),  # DL3042 knows pip only
                 )
 
 

@@ -34,6 +34,15 @@ _WHAT = {
     "npm": "a copy of every downloaded package",
     "yarn": "a copy of every downloaded package",
 }
+# hadolint has one rule per manager, and none for conda or npm
+_HADOLINT = {
+    "apk": ("DL3019",),
+    "yum": ("DL3032",),
+    "zypper": ("DL3036",),
+    "dnf": ("DL3040",),
+    "microdnf": ("DL3040",),
+    "yarn": ("DL3060",),
+}
 # Yarn 2+ keeps its cache in the project (and Plug'n'Play runs from it): cleaning it would break the app.
 _YARN_BERRY = re.compile(r"\.yarnrc\.yml|corepack|yarn set version|\.yarn/")
 
@@ -75,11 +84,27 @@ class PackageCacheLeft(Rule):
         `/opt/conda/pkgs`, `/root/.npm`), which also speeds up rebuilds.
 
     Deliberate differences:
-        hadolint's DL3019 accepts `--no-cache` or a cache mount but not `rm -rf /var/cache/apk/*`;
-        DL3032, DL3036 and DL3040 ignore cache mounts; DL3060 covers yarn only, and nothing in
-        hadolint covers conda or npm. dockopt accepts a cache mount or an `rm -rf` of the cache
-        in the same RUN for every manager, checks only the stages that end up in the image, and
-        leaves Yarn 2+ projects alone (their cache is the installation).
+        hadolint has one rule per manager, and each finding here names only the one for its
+        manager (none for conda and npm, which hadolint does not check). What they accept
+        differs:
+
+        - DL3019 (apk) wants `--no-cache` on `apk add`: it accepts a cache mount on
+          `/var/cache/apk` but not `rm -rf /var/cache/apk/*`, which dockopt accepts.
+          DL3019 ignores `apk upgrade`, which fills the same cache.
+        - DL3032 (yum) and DL3040 (dnf, microdnf) accept a clean or an `rm -rf` of the cache
+          but ignore cache mounts, which dockopt accepts. DL3040 accepts any `dnf clean`;
+          `dnf clean metadata` leaves the downloaded packages, and dockopt reports it. DL3032
+          checks `yum install` only, not `yum update` or `yum groupinstall`.
+        - DL3036 (zypper) accepts `zypper clean` or a cache mount, but not an `rm -rf` of
+          `/var/cache/zypp`, which dockopt accepts.
+        - DL3060 (yarn) checks `yarn install` only (not `yarn add`), accepts a cache mount but
+          not an `rm -rf` of the cache, and also reports Yarn 2+ projects (`yarn install
+          --immutable`), whose cache is the installation and which dockopt leaves alone.
+
+        DL3019, DL3032, DL3036 and DL3040 check every stage, and all five check `ONBUILD`
+        instructions; dockopt checks only the stages that end up in the image (the final stage
+        and the stages it is built FROM), not `ONBUILD` (it runs in another image's build), and
+        sees through wrappers (`sudo yum install`), which hadolint does not.
     """
 
     id = "DO205"
@@ -110,6 +135,7 @@ class PackageCacheLeft(Rule):
                     (command.start, command.end),
                     f"`{spelling(command, _VERBS)}` leaves {_WHAT[manager]} in {where}, stored in this layer "
                     f"for good; {_REMEDY[manager]} (or mount {operation.cache_dirs[0]} as a BuildKit cache)",
+                    equivalents=tuple(f"hadolint:{code}" for code in _HADOLINT.get(manager, ())),
                 )
 
 

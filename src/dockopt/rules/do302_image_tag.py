@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dockopt.findings import Finding, Severity
-from dockopt.rules._pins import ImageReference, external_bases, is_stage_reference
+from dockopt.rules._pins import ImageReference, external_bases, image_span, is_stage_reference
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
 from dockopt.syntax import Instruction, Span
@@ -18,10 +18,12 @@ class ImageTag(Rule):
         Flags `FROM image`, `FROM image:latest`, `COPY --from=image` and
         `RUN --mount=…,from=image` where the image has no tag or the tag `latest`, and no
         digest. ARG defaults are expanded first: `FROM python:${PY}` with `ARG PY=3.11` has a
-        tag. Not flagged: `scratch`, earlier stages (by name or index), a reference with a
-        digest, a FROM that depends on a build arg without a default (DO306), and a `--from`
-        with a variable. A bare `--from=name` that is neither a stage nor contains `:`, `/`,
-        `.` or `@` is left to DO507 (most likely a misspelt stage).
+        tag, and `FROM base-${VARIANT}` that expands to an earlier stage's name is that stage.
+        Not flagged: `scratch`, earlier stages (by name or index), a reference with a digest, a
+        FROM that depends on a build arg without a default (DO306) unless its tag is written
+        as `latest` (`FROM ${REGISTRY}/app:latest`), and a `--from` with a variable. A bare
+        `--from=name` that is neither a stage nor contains `:`, `/`, `.` or `@` is left to
+        DO507 (most likely a misspelt stage).
 
     Why is this bad?
         Without a tag Docker uses `latest`, and `latest` is whatever was pushed last: a new
@@ -44,9 +46,13 @@ class ImageTag(Rule):
         ```
 
     Deliberate differences:
-        hadolint's DL3006 skips every FROM that starts with a variable; dockopt expands the
-        ARG defaults and judges the resulting reference (`ARG BASE=debian` / `FROM ${BASE}` has no
-        tag). It also checks image references in `COPY --from` and `RUN --mount=from=`.
+        hadolint's DL3006 skips every FROM that starts with a variable and does not expand ARG
+        defaults: dockopt judges the expanded reference, so `ARG BASE=debian` / `FROM ${BASE}` is
+        reported (DL3006 is silent), and `FROM base-${VARIANT}` with `ARG VARIANT=cpu` and a stage
+        `base-cpu` is that stage, not an untagged image (DL3006 reports it). DL3006 takes the port
+        of `FROM registry:5000/app` for a tag; dockopt reads it as an untagged image on a registry
+        with a port. DL3006 and DL3007 look at FROM only; dockopt also checks the images named in
+        `COPY --from` and `RUN --mount=from=`, and those findings have no hadolint equivalent.
     """
 
     id = "DO302"
@@ -56,11 +62,19 @@ class ImageTag(Rule):
     equivalents = ("hadolint:DL3006", "hadolint:DL3007", "trivy:DS001")
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
+        judged = set()
         for base in external_bases(ctx):
+            judged.add(base.stage.index)
             problem = _tag_problem(base.reference)
             if problem:
                 shown = base.reference + (f" (from {base.written})" if base.written != base.reference else "")
-                yield self.finding(ctx, base.where, f"FROM {shown} {problem}")
+                yield self.finding(ctx, base.where, f"FROM {shown} {problem}", equivalents=_peers(base.reference))
+        for model in ctx.model.stages:
+            # `FROM ${REGISTRY}/app:latest` with REGISTRY unset: whatever the registry, the tag is latest
+            written = model.stage.base
+            if model.parent is None and model.stage.index not in judged and _literal_latest(written):
+                where = image_span(ctx, model.stage.from_instruction) or model.stage.from_instruction
+                yield self.finding(ctx, where, f"FROM {written} {_tag_problem(written)}", equivalents=_peers(written))
         for ins in ctx.df.instructions:
             for reference, span, written in _image_references(ins):
                 if "$" in reference or is_stage_reference(reference, ctx.stages):
@@ -69,7 +83,23 @@ class ImageTag(Rule):
                     continue  # a bare name: DO507 says it is no stage
                 problem = _tag_problem(reference)
                 if problem:
-                    yield self.finding(ctx, span, f"{written}={reference} {problem}")
+                    # hadolint checks FROM only
+                    yield self.finding(ctx, span, f"{written}={reference} {problem}", equivalents=_NOT_HADOLINT)
+
+
+_NOT_HADOLINT = tuple(peer for peer in ImageTag.equivalents if not peer.startswith("hadolint:"))
+
+
+def _peers(reference: str) -> tuple[str, ...]:
+    """DL3006 is about a missing tag, DL3007 about `latest`."""
+    other = "hadolint:DL3006" if ImageReference.parse(reference).tag == "latest" else "hadolint:DL3007"
+    return tuple(peer for peer in ImageTag.equivalents if peer != other)
+
+
+def _literal_latest(written: str) -> bool:
+    """A reference whose name holds a variable but whose tag is literally `latest` (and no digest)."""
+    image = ImageReference.parse(written)
+    return "$" in image.name and image.digest is None and image.tag == "latest"
 
 
 def _tag_problem(reference: str) -> str | None:

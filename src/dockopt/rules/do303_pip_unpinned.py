@@ -42,9 +42,12 @@ class PipUnpinned(Rule):
         or list the pins in a requirements or constraints file (`pip install -r requirements.txt`).
 
     Deliberate differences:
-        hadolint's DL3013 counts any version operator (`>=`, `<`, `~=`) as pinned; dockopt
+        hadolint's DL3013 counts any version operator (`>=`, `<`, `~=`, `!=`) as pinned; dockopt
         wants one exact version. hadolint skips a whole command that has `-r` or `.`; dockopt
-        still reports the other packages named on that command line.
+        still reports the other packages named on that command line. dockopt also reports pip
+        run by its path (`/opt/venv/bin/pip install`) or through a wrapper (`sudo pip3
+        install`), which DL3013 does not recognise, and uv (`uv pip install`, `uv add`), which
+        hadolint does not know; findings about uv have no hadolint equivalent.
     """
 
     id = "DO303"
@@ -68,7 +71,12 @@ class PipUnpinned(Rule):
                     continue
                 loose = [p for p in operation.packages if not p.pinned and "$" not in p.word.raw]
                 if loose:
-                    yield self.finding(ctx, (command.start, command.end), _message(operation, loose))
+                    yield self.finding(
+                        ctx,
+                        (command.start, command.end),
+                        _message(operation, loose),
+                        equivalents=self.equivalents if operation.manager == "pip" else (),  # DL3013 knows pip only
+                    )
 
 
 def _checked(operation: PackageOperation) -> bool:

@@ -36,6 +36,12 @@ class AptUnpinned(Rule):
         ```dockerfile
         RUN apt-get update && apt-get install -y --no-install-recommends curl=7.88.1-10+deb12u8
         ```
+
+    Deliberate differences:
+        hadolint's DL3008 checks `apt-get install` only; dockopt also checks `apt install` and
+        sees through wrappers (`sudo apt-get install`). DL3008 accepts a release selector
+        (`curl/bookworm-backports`) as a pin; it picks a suite, not a version, so dockopt
+        reports it.
     """
 
     id = "DO305"

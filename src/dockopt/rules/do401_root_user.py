@@ -68,8 +68,13 @@ class RootUser(Rule):
         owned by root, bind ports below 1024, or install packages at run time.
 
     Deliberate differences:
-        hadolint's DL3002 reports only an explicit `USER root` as the last USER; a stage with
-        no USER at all runs as root too, and is reported here (as trivy's DS002 does).
+        hadolint's DL3002 reports only an explicit `USER root` (or `0`, `root:…`) as the last
+        USER of a stage; a final stage with no USER at all runs as root too, and is reported
+        here (as trivy's DS002 does), as is a USER never created; neither finding has a
+        hadolint equivalent. DL3002 also reports the last `USER root` of every stage, including
+        builder stages that never run as the container; dockopt looks only at the final stage
+        and the stages it is built FROM. dockopt expands ARG and ENV in USER (`ARG U=root` /
+        `USER $U` is root), which DL3002 does not.
     """
 
     id = "DO401"
@@ -101,6 +106,7 @@ class RootUser(Rule):
                 final.stage.from_instruction,
                 "the final stage sets no USER, so the container runs as root; create a system user with a "
                 "fixed UID and switch to it before CMD",
+                equivalents=_NO_USER_PEERS,
             )
         known_accounts = _known_accounts(root_base)
         if known_accounts is None:
@@ -116,7 +122,12 @@ class RootUser(Rule):
                 ins,
                 f"USER {name} is never created in this image (no useradd/adduser for it, and "
                 f"{root_base.base_image} has no such account): the container will fail to start",
+                equivalents=(),
             )
+
+
+# DL3002 and CKV_DOCKER_8 judge the last USER instruction; with none at all, only these peers report.
+_NO_USER_PEERS = ("trivy:DS002", "checkov:CKV_DOCKER_3")
 
 
 def _chain(stage: StageModel) -> list[StageModel]:
@@ -142,4 +153,3 @@ def _known_accounts(root: StageModel) -> frozenset[str] | None:
     for prefix in ("docker.io/library/", "docker.io/", "library/"):
         name = name.removeprefix(prefix)
     return _KNOWN_IMAGE_USERS.get(name)
-

@@ -63,13 +63,22 @@ class Secrets(Rule):
         ```dockerfile
         RUN --mount=type=secret,id=hf_token,env=HF_TOKEN python -m app.download_model
         ```
+
+    Deliberate differences:
+        hadolint's DL3064 looks for the secret words anywhere in a name, so it reports
+        `TOKENIZERS_PARALLELISM=false` (a Hugging Face switch); dockopt matches whole words of
+        the name. DL3064 also reports names that point at a secret without holding it
+        (`DB_PASSWORD_FILE=/run/secrets/db`, `TOKEN_URL`) and placeholder values (`changeme`,
+        empty); dockopt does not. dockopt knows `PASS` (`DB_PASS`) and `AUTH_KEY` too, which
+        DL3064 does not. DL3064 looks at ENV and ARG only: findings about copied credential
+        files have no hadolint equivalent.
     """
 
     id = "DO402"
     name = "secret-in-image"
     severity = Severity.ERROR
     groups = ("security",)
-    equivalents = ("trivy:DS031",)
+    equivalents = ("hadolint:DL3064", "trivy:DS031")
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for ins in ctx.df.instructions:
@@ -117,4 +126,5 @@ class Secrets(Rule):
                     ins,
                     f"{target.keyword} {source} copies a credentials file into a layer, where it stays even if "
                     "deleted later; mount it only where needed with RUN --mount=type=secret",
+                    equivalents=("trivy:DS031",),  # hadolint's DL3064 looks at ENV and ARG only
                 )

@@ -13,7 +13,8 @@ class Sudo(Rule):
     """`sudo` used in a RUN.
 
     What it does:
-        Reports commands run through `sudo` in RUN instructions.
+        Reports commands run through `sudo` in RUN instructions (and `ONBUILD RUN`), also behind
+        wrappers (`env … sudo`, `nohup sudo`) and inside `sh -c '…'`.
 
     Why is this bad?
         Build steps run as the current `USER`; to run a step as root, switch with `USER root`
@@ -33,6 +34,11 @@ class Sudo(Rule):
         RUN apt-get update && apt-get install -y --no-install-recommends curl
         USER app
         ```
+
+    Deliberate differences:
+        hadolint's DL3004 sees `sudo` only where it is the command itself; dockopt also finds it
+        behind wrappers (`env DEBIAN_FRONTEND=noninteractive sudo …`, `nohup sudo …`) and inside
+        `sh -c '…'`, where it runs just the same.
     """
 
     id = "DO403"
@@ -43,7 +49,8 @@ class Sudo(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for ins in ctx.df.instructions:
-            if ins.keyword != "RUN":
+            target = ins.sub if ins.sub is not None else ins  # ONBUILD RUN runs in every child build
+            if target.keyword != "RUN":
                 continue
             script = ctx.script(ins)
             if script is None:

@@ -42,6 +42,12 @@ class AddLocalFile(Rule):
         Safe: `ADD` becomes `COPY` with the same flags and arguments, only when no source is
         a URL, a git reference, an archive or a variable, and no ADD-only flag is used; the
         result is the same layer.
+
+    Deliberate differences:
+        hadolint's DL3020 also reports `ADD` of a git repository by SSH address
+        (`ADD git@github.com:org/repo.git /src`), which BuildKit clones; of a zstd-compressed
+        tar (`.tar.zst`), which ADD extracts like `.tar.gz`; and of a source written with a
+        variable, whose value it does not know. dockopt reports none of these.
     """
 
     id = "DO404"

@@ -43,6 +43,11 @@ class ShellFormCmd(Rule):
         hadolint's DL3025 also reports `HEALTHCHECK CMD` in shell form. A health check is a
         short-lived probe that Docker runs and waits for; it receives no signals, so the shell
         form costs nothing there and `CMD curl -f http://localhost/ || exit 1` is idiomatic.
+        DL3025 also reports a shell form that starts with `exec` (`ENTRYPOINT exec celery …`):
+        the shell replaces itself with the program, which then is PID 1 and gets the signals.
+        In a file whose escape directive sets the backtick (Windows style), DL3025 takes a JSON
+        array with an escaped quote (`CMD ["python", "a\\"b"]`) for shell form; BuildKit
+        decodes it as JSON (the escape character does not apply inside it), and so does dockopt.
     """
 
     id = "DO501"
@@ -64,7 +69,7 @@ class ShellFormCmd(Rule):
                 ctx,
                 ins,
                 f"{ins.keyword} in shell form runs under /bin/sh -c, so the program is not PID 1 and "
-                f"does not receive SIGTERM; use the JSON form {ins.keyword} [\"...\"]",
+                f'does not receive SIGTERM; use the JSON form {ins.keyword} ["..."]',
                 fix,
             )
 

@@ -34,6 +34,10 @@ class RelativeWorkdir(Rule):
         ```dockerfile
         WORKDIR /app
         ```
+
+    Deliberate differences:
+        hadolint's DL3000 skips every path that starts with a variable; dockopt expands ARG and
+        ENV first, so `ARG DIR=app` / `WORKDIR $DIR` is reported.
     """
 
     id = "DO504"

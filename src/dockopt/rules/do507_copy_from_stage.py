@@ -44,7 +44,9 @@ class CopyFromStage(Rule):
 
     Deliberate differences:
         hadolint's DL3022 checks `COPY --from` only; dockopt also checks `RUN --mount=...,from=`,
-        which BuildKit resolves the same way.
+        which BuildKit resolves the same way (those findings have no hadolint equivalent).
+        DL3023 recognises a stage copying from itself by its name only; dockopt also by its
+        index (`COPY --from=2` in the third stage).
     """
 
     id = "DO507"

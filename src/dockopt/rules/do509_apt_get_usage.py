@@ -8,6 +8,7 @@ from dockopt.findings import Finding, Severity
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
 from dockopt.shell import Command, Script
+from dockopt.shell.packages import Flag, PackageOperation, classify
 
 _NEEDS_YES = frozenset({"install", "upgrade", "dist-upgrade", "full-upgrade", "remove", "purge", "autoremove"})
 _APT_GET_VALUE_FLAGS = frozenset({"-o", "-c", "-t", "--option", "--config-file", "--target-release"})
@@ -18,8 +19,10 @@ class AptGetUsage(Rule):
 
     What it does:
         Flags `apt-get install` (and upgrade/remove/purge) without `-y`, `--yes`,
-        `--assume-yes`, `-qq` (which implies `-y`), `-o APT::Get::Assume-Yes=true`, or input
-        piped from `yes`; and any use of `apt`, the interactive front end.
+        `--assume-yes`, quiet level 2 (`-qq`, `-q=2`: it implies `-y`),
+        `-o APT::Get::Assume-Yes=true`, or input piped from `yes`; and any use of `apt`, the
+        interactive front end. `sudo apt-get …` and other wrapped commands count, and so does
+        `ONBUILD RUN`, which runs in every image built FROM this one.
 
     Why is this bad?
         Without `-y`, apt-get asks for confirmation; with no terminal the answer is "no" and the
@@ -36,6 +39,13 @@ class AptGetUsage(Rule):
         ```dockerfile
         RUN apt-get update && apt-get install -y --no-install-recommends curl
         ```
+
+    Deliberate differences:
+        hadolint's DL3014 does not accept `yes | apt-get install …` or
+        `-o APT::Get::Assume-Yes=true`, though both answer the prompt; dockopt does. DL3014
+        checks `apt-get install` only; dockopt also checks upgrade, remove, purge and
+        autoremove, which ask the same question. DL3014 and DL3027 do not see through `sudo`;
+        dockopt does.
     """
 
     id = "DO509"
@@ -46,7 +56,8 @@ class AptGetUsage(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for ins in ctx.df.instructions:
-            if ins.keyword != "RUN":
+            target = ins.sub if ins.sub is not None else ins  # ONBUILD RUN runs in every child build
+            if target.keyword != "RUN":
                 continue
             script = ctx.script(ins)
             if script is None:
@@ -80,14 +91,12 @@ def _subcommand(command: Command) -> str | None:
 
 
 def _assumes_yes(command: Command, script: Script) -> bool:
-    if command.has_flag("-y", "--yes", "--assume-yes"):
+    """-y and its spellings, quiet level 2 (`-qq`, `-q=2`, `-q -q`) and `-o APT::Get::Assume-Yes=true`, or `yes |`."""
+    operation = classify(command, script)
+    if isinstance(operation, PackageOperation) and Flag.ASSUME_YES in operation.flags:
         return True
-    if any(word.text.startswith("-qq") or word.text == "--quiet=2" for word in command.args):
-        return True
-    options = [word.text.lower() for word in command.args]
-    if any("apt::get::assume-yes=true" in o or "apt::get::assume-yes=1" in o for o in options):
-        return True
-    # `yes | apt-get install x`
-    return command.in_pipeline and command.pipeline_index > 0 and any(
-        c.name == "yes" and c.in_pipeline and c.end <= command.start for c in script.commands
+    return (
+        command.in_pipeline
+        and command.pipeline_index > 0
+        and any(c.name == "yes" and c.in_pipeline and c.end <= command.start for c in script.commands)
     )
