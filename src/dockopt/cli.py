@@ -96,6 +96,17 @@ def lint(
 @click.option("--diff", "show_diff", is_flag=True, help="Print the diff (the default unless --write).")
 @click.option("--write", is_flag=True, help="Write the fixed files (atomically, file mode kept).")
 @click.option("--unsafe-fixes", is_flag=True, help="Also apply fixes that may change behaviour.")
+@click.option(
+    "--verify-build",
+    is_flag=True,
+    help="Build each file before and after fixing and compare the images' files; write only what passes.",
+)
+@click.option(
+    "--context",
+    "build_context",
+    type=click.Path(file_okay=False),
+    help="Build context for --verify-build (default: each Dockerfile's directory).",
+)
 @click.option("--select", multiple=True, help="Only fix these rules (ids or prefixes).")
 @click.option("--extend-select", multiple=True, help="Add rules to the selection.")
 @click.option("--ignore", multiple=True, help="Do not fix these rules.")
@@ -106,6 +117,8 @@ def fix(
     show_diff: bool,
     write: bool,
     unsafe_fixes: bool,
+    verify_build: bool,
+    build_context: str | None,
     select: tuple[str, ...],
     extend_select: tuple[str, ...],
     ignore: tuple[str, ...],
@@ -124,7 +137,14 @@ def fix(
         config_path=config_path,
         isolated=isolated,
     )
-    options = FixOptions(lint_options, write=write, unsafe=unsafe_fixes, show_diff=show_diff or not write)
+    options = FixOptions(
+        lint_options,
+        write=write,
+        unsafe=unsafe_fixes,
+        show_diff=show_diff or not write,
+        verify_build=verify_build,
+        context=build_context,
+    )
     _guard(lambda: run_fix(options))
 
 
@@ -144,3 +164,33 @@ def explain(rule: str) -> None:
     from dockopt.commands.rules import explain as explain_rule
 
     _guard(lambda: explain_rule(rule, sys.stdout))
+
+
+@main.command()
+@click.argument("root")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("tree", "mermaid", "dot", "json", "bake")),
+    default="tree",
+    show_default=True,
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write to a file.")
+@click.option("--color/--no-color", default=None, help="Force colour on or off in the tree.")
+def graph(root: str, output_format: str, output: str | None, color: bool | None) -> None:
+    """The image hierarchy of a repository: bases, build order, heavy packages."""
+    from dockopt.commands.graph import GraphOptions, run_graph
+
+    _guard(lambda: run_graph(GraphOptions(root, output_format, output, color)))
+
+
+@main.command()
+@click.argument("directory")
+@click.option("--dockerfile", help="The Dockerfile whose COPY/ADD and ignore file count (default: DIR/Dockerfile).")
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--color/--no-color", default=None, help="Force colour on or off in text output.")
+def context(directory: str, dockerfile: str | None, output_format: str, color: bool | None) -> None:
+    """What a build context sends: size, largest entries, unused files, secrets, ignore lines to add."""
+    from dockopt.commands.context import ContextOptions, run_context
+
+    _guard(lambda: run_context(ContextOptions(directory, dockerfile, output_format, color)))

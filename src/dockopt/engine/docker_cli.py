@@ -1,0 +1,203 @@
+"""The engine behind the docker command-line client.
+
+Builds go through the CLI because the Docker SDK's build() is not BuildKit: ``docker buildx build
+--load`` when the client has buildx, else ``DOCKER_BUILDKIT=1 docker build`` (Docker 20.10, as
+Debian ships it, has BuildKit built in but no buildx). An image's files come from ``docker create``
++ ``docker export``: one stream of the final filesystem, every layer and whiteout already applied by
+the daemon, read in one pass with no temporary copy.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from dockopt.engine.base import BuildResult, Engine, ImageInfo
+from dockopt.engine.filesystem import Entry, read_filesystem
+from dockopt.engine.progress import parse_progress
+from dockopt.errors import EngineError
+
+# Docker's predefined proxy build args: passed on when the host has them set (so builds reach the
+# network the way the host does) and, being predefined, kept out of the image's history.
+PROXY_ARGS = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "FTP_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "ftp_proxy",
+    "all_proxy",
+)
+# What a container's init layer puts over the image's own files (moby daemon/initlayer): an export
+# shows the container's versions of these, so they say nothing about the image.
+INIT_LAYER_PATHS = (
+    "/.dockerenv",
+    "/etc/hostname",
+    "/etc/hosts",
+    "/etc/resolv.conf",
+    "/etc/mtab",
+    "/dev/console",
+    "/dev/pts",
+    "/dev/shm",
+    "/proc",
+    "/sys",
+)
+_COMMAND_TIMEOUT = 120  # seconds, for every command but build and export
+
+
+def find_client() -> str:
+    """The docker client: ``$DOCKOPT_DOCKER``, else Debian's /usr/bin/docker, else ``docker`` on PATH."""
+    configured = os.environ.get("DOCKOPT_DOCKER")
+    if configured:
+        return configured
+    # /usr/local/bin/docker is on some hosts a newer client that insists on buildx; Debian's client
+    # talks to the 20.10 engine with the built-in BuildKit (scripts/ensure-docker picks it the same way).
+    if os.access("/usr/bin/docker", os.X_OK):
+        return "/usr/bin/docker"
+    found = shutil.which("docker")
+    if found is None:
+        raise EngineError(
+            "no docker client found: install Docker (or run scripts/ensure-docker), "
+            "or name the client in DOCKOPT_DOCKER"
+        )
+    return found
+
+
+class DockerCLI(Engine):
+    """``Engine`` implemented with the docker client (``client``: its path; default ``find_client()``)."""
+
+    def __init__(self, client: str | None = None) -> None:
+        self.client = client or find_client()
+        self._answered = False
+        self._buildx: bool | None = None
+
+    def build(
+        self,
+        context: Path,
+        dockerfile: Path,
+        tag: str,
+        build_args: Mapping[str, str] | None = None,
+        no_cache: bool = False,
+        target: str | None = None,
+    ) -> BuildResult:
+        if not context.is_dir():
+            raise EngineError(f"build context {context} is not a directory")
+        self._check_engine()
+        args = dict(build_args or {})
+        command = [self.client, "buildx", "build", "--load"] if self._has_buildx() else [self.client, "build"]
+        command += ["--progress=plain", "--file", str(dockerfile), "--tag", tag]
+        for name, value in args.items():
+            command += ["--build-arg", f"{name}={value}"]
+        for name in PROXY_ARGS:
+            if name in os.environ and name not in args:
+                command += ["--build-arg", name]  # the value comes from the environment
+        if no_cache:
+            command.append("--no-cache")
+        if target:
+            command += ["--target", target]
+        command.append(str(context))
+        start = time.monotonic()
+        try:
+            proc = subprocess.run(
+                command,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "DOCKER_BUILDKIT": "1"},
+                text=True,
+                errors="replace",
+                check=False,
+            )
+        except OSError as exc:
+            raise EngineError(f"cannot run {self.client}: {exc}") from exc
+        seconds = time.monotonic() - start
+        image_id = self.inspect(tag).id if proc.returncode == 0 else None
+        steps = tuple(parse_progress(proc.stdout))
+        return BuildResult(tag, proc.returncode, seconds, proc.stdout, steps, image_id)
+
+    def inspect(self, image: str) -> ImageInfo:
+        self._check_engine()
+        proc = self._docker("image", "inspect", image)
+        if proc.returncode != 0:
+            raise EngineError(f"the engine has no image {image}: {_last_line(proc.stderr)}")
+        info: dict[str, Any] = json.loads(proc.stdout)[0]
+        return ImageInfo(
+            id=info["Id"],
+            size=int(info.get("Size") or 0),
+            tags=tuple(info.get("RepoTags") or ()),
+            repo_digests=tuple(info.get("RepoDigests") or ()),
+        )
+
+    def remove_image(self, image: str) -> None:
+        self._check_engine()
+        proc = self._docker("image", "rm", "--force", image)
+        if proc.returncode != 0 and "No such image" not in proc.stderr:
+            raise EngineError(f"cannot remove image {image}: {_last_line(proc.stderr)}")
+
+    def image_filesystem(self, image: str) -> dict[str, Entry]:
+        self._check_engine()
+        # A container is never started: `true` only satisfies images that have no CMD.
+        created = self._docker("create", image, "true")
+        if created.returncode != 0:
+            raise EngineError(f"cannot create a container of {image}: {_last_line(created.stderr)}")
+        container = created.stdout.strip()
+        try:
+            return self._export(container, image)
+        finally:
+            self._docker("rm", "--force", container)
+
+    def _export(self, container: str, image: str) -> dict[str, Entry]:
+        proc = subprocess.Popen([self.client, "export", container], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None  # stdout=PIPE
+        try:
+            entries = read_filesystem(proc.stdout, exclude=INIT_LAYER_PATHS)
+        except BaseException:
+            proc.kill()  # it would block forever on a pipe nobody reads
+            proc.communicate()
+            raise
+        _, stderr = proc.communicate()
+        if proc.returncode != 0:
+            message = _last_line(stderr.decode(errors="replace"))
+            raise EngineError(f"cannot export the files of {image}: {message}")
+        return entries
+
+    def _check_engine(self) -> None:
+        if self._answered:
+            return
+        proc = self._docker("version", "--format", "{{.Server.Version}}")
+        if proc.returncode != 0:
+            raise EngineError(
+                f"no Docker engine answers `{self.client} version`: {_last_line(proc.stderr)} "
+                "(start one, or run scripts/ensure-docker)"
+            )
+        self._answered = True
+
+    def _has_buildx(self) -> bool:
+        if self._buildx is None:
+            self._buildx = self._docker("buildx", "version").returncode == 0
+        return self._buildx
+
+    def _docker(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return _run([self.client, *args])
+
+
+def _run(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            command, capture_output=True, text=True, errors="replace", timeout=_COMMAND_TIMEOUT, check=False
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise EngineError(f"cannot run {command[0]}: {exc}") from exc
+
+
+def _last_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[-1].strip() if lines else "no message"

@@ -1,0 +1,1 @@
+"""A plain WSGI API: version and health endpoints."""

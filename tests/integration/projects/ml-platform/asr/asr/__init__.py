@@ -1,0 +1,1 @@
+"""A stand-in speech recogniser: decodes 'audio' given as space-separated phoneme ids."""

@@ -1,0 +1,1 @@
+"""Renders a report template with sample figures."""

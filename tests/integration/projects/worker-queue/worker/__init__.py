@@ -1,0 +1,1 @@
+"""Spool worker: one JSON job per file."""
