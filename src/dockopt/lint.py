@@ -19,6 +19,7 @@ from dockopt.rules.base import RepositoryRule, Rule
 from dockopt.rules.context import FileContext, RepositoryContext
 from dockopt.rules.registry import all_rules
 from dockopt.rules.suppress import collect
+from dockopt.shell.packages import clear_memo
 from dockopt.syntax import Dockerfile, load_file, parse
 
 PARSE_ERROR_RULE = "DO900"
@@ -74,6 +75,7 @@ def lint_tree(
             result.findings.append(parse_error_finding(display_path, error.line, error.column, error.message, config))
     if not df.nodes:
         return result
+    clear_memo()
     ctx = FileContext(df, display_path, inherited.bases if inherited else None,
                       inherited.build_args if inherited else None)  # fmt: skip
     suppressions = collect(df)

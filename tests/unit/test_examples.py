@@ -16,7 +16,7 @@ import pytest
 
 from dockopt.commands.lint import collect
 from dockopt.config import Config
-from dockopt.lint import lint_files
+from dockopt.lint import lint_files, lint_repository
 from dockopt.rules.registry import all_rules
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -42,7 +42,9 @@ def _expected_rows(key: Path, sections: tuple[str, ...]) -> list[Expected]:
             continue
         cells = [c.strip() for c in line.strip("|").split("|")]
         rule_cells = [c for c in cells if _RULE.match(c)]
-        file_cells = [c for c in cells if "Dockerfile" in c or c.endswith((".sh", ".yml", ".md", ".txt"))]
+        file_cells = [
+            c for c in cells if "Dockerfile" in c or c.endswith((".sh", ".yml", ".md", ".txt", ".dockerignore"))
+        ]
         if not rule_cells or not file_cells:
             continue
         file_index = cells.index(file_cells[0])
@@ -71,13 +73,16 @@ def _allowed(key: Path) -> list[tuple[str, str]]:
 
 
 def _findings(root: Path) -> list[tuple[str, str, int, int]]:
-    """Lint the example as a repository: its build script links each stage to its in-repo base."""
+    """Lint the example as a repository: its build script links each stage to its in-repo base, and the
+    repository rules (DO6xx) report on the whole tree."""
     config = Config()
     found, inherited = collect((str(root),), config)
     files = [(path, path.relative_to(root).as_posix()) for path, _ in found]
     results = lint_files(files, config, jobs=1, inherited=inherited)
+    repository = lint_repository(root, "", {display: r for (_, display), r in zip(files, results, strict=True)}, config)
     return [
-        (f.rule, f.file, f.location.line, f.location.end_line) for r in results for f in r.findings
+        (f.rule, f.file, f.location.line, f.location.end_line)
+        for f in [*(f for r in results for f in r.findings), *repository]
     ]
 
 
@@ -108,6 +113,8 @@ def test_answer_key_is_parsed() -> None:
     rows = _expected_rows(EXAMPLES / "ml-pipeline" / "EXPECTED.md", ("## A.", "## B."))
     assert len(rows) >= 30
     assert Expected("DO510", "docker/stages/export/Dockerfile", frozenset({5})) in rows
+    assert Expected("DO602", ".dockerignore", frozenset({4})) in rows
+    assert Expected("DO604", "scripts/build_all.sh", frozenset({19, 18, 23})) in rows
 
 
 def _overlaps(finding: tuple[str, str, int, int], lines: frozenset[int]) -> bool:

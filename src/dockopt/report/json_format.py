@@ -12,7 +12,7 @@ TOOL_NAME = "dockopt"
 
 
 def render(result: LintResult, stream: TextIO) -> None:
-    stream.write(json.dumps(as_document(result), indent=2, ensure_ascii=False))
+    write_json(as_document(result), stream)
     stream.write("\n")
 
 
@@ -51,3 +51,17 @@ def _finding(finding: Finding) -> dict[str, Any]:
 
 def _error(error: InputError) -> dict[str, Any]:
     return {"file": error.file, "line": error.line, "message": error.message}
+
+
+def write_json(document: object, stream: TextIO) -> None:
+    """Encode in chunks of about 64 KiB: a report of 100,000 findings is never held as one string,
+    and the stream is not called for every token."""
+    buffer: list[str] = []
+    size = 0
+    for chunk in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(document):
+        buffer.append(chunk)
+        size += len(chunk)
+        if size >= 65536:
+            stream.write("".join(buffer))
+            buffer, size = [], 0
+    stream.write("".join(buffer))

@@ -9,12 +9,12 @@ Input errors are also tool execution notifications, and make the invocation unsu
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, TextIO
 from urllib.parse import quote
 
 from dockopt.findings import Finding, Fix, InputError, Severity
+from dockopt.report.json_format import write_json
 from dockopt.report.result import INPUT_ERROR_RULE, LintResult
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -49,7 +49,7 @@ def render(
     rule_docs: Mapping[str, tuple[str, str]] | None = None,
 ) -> None:
     """``rule_docs`` maps a rule id to its (short, full) description; the rule's name stands in."""
-    stream.write(json.dumps(as_log(result, rule_docs or {}), indent=2, ensure_ascii=False))
+    write_json(as_log(result, rule_docs or {}), stream)
     stream.write("\n")
 
 

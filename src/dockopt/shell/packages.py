@@ -216,6 +216,31 @@ def classify(
     environment in force (ENV/ARG), to which the command's ``FOO=bar`` prefixes are added; ``home``
     is the home of the user running it (``/root`` means root), unless ``env`` sets ``HOME``.
     """
+    key = (id(command), id(script), id(env), home)
+    cached = _MEMO.get(key)
+    if cached is not None:
+        return cached[3]
+    result = _classify(command, script, env, home)
+    if len(_MEMO) > _MEMO_LIMIT:
+        _MEMO.clear()
+    # The key's objects are kept alive with the result, so their ids cannot be reused meanwhile.
+    _MEMO[key] = (command, script, env, result)
+    return result
+
+
+# Several rules ask about the same command; one lint run classifies each command once.
+_MEMO: dict[tuple[int, int, int, str], tuple[object, object, object, Classification | None]] = {}
+_MEMO_LIMIT = 20_000
+
+
+def clear_memo() -> None:
+    """Forget earlier classifications (the lint engine calls it between files)."""
+    _MEMO.clear()
+
+
+def _classify(
+    command: Command, script: Script | None, env: Mapping[str, str] | None, home: str
+) -> Classification | None:
     environment = {**(env or {}), **dict(command.assignments)}
     tool, args = _resolve(command)
     call = _Call(command, tool, args, environment, environment.get("HOME", home), home == "/root", script)
