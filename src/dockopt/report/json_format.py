@@ -54,14 +54,44 @@ def _error(error: InputError) -> dict[str, Any]:
 
 
 def write_json(document: object, stream: TextIO) -> None:
-    """Encode in chunks of about 64 KiB: a report of 100,000 findings is never held as one string,
-    and the stream is not called for every token."""
-    buffer: list[str] = []
-    size = 0
-    for chunk in json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(document):
-        buffer.append(chunk)
-        size += len(chunk)
-        if size >= 65536:
-            stream.write("".join(buffer))
-            buffer, size = [], 0
-    stream.write("".join(buffer))
+    """Write ``document`` exactly as ``json.dumps(document, indent=2, ensure_ascii=False)`` would.
+
+    The standard encoder falls back to its slow pure-Python path whenever ``indent`` is set; this
+    writer encodes strings with the C encoder and lays out the structure itself, in chunks of about
+    64 KiB, so a report of 100,000 findings is neither slow nor held as one string.
+    """
+    parts: list[str] = []
+    _encode(document, "", parts, stream)
+    stream.write("".join(parts))
+
+
+_CHUNK = 2048  # parts buffered between writes
+
+
+def _encode(value: object, indent: str, parts: list[str], stream: TextIO) -> None:
+    if isinstance(value, str):
+        parts.append(_STRING(value))
+    elif value is None or isinstance(value, bool) or not isinstance(value, dict | list | tuple):
+        parts.append(json.dumps(value))
+    elif not value:
+        parts.append("{}" if isinstance(value, dict) else "[]")
+    else:
+        inner = indent + "  "
+        if isinstance(value, dict):
+            parts.append("{\n")
+            for i, (key, item) in enumerate(value.items()):
+                parts.append(f"{',' if i else ''}{chr(10) if i else ''}{inner}{_STRING(str(key))}: ")
+                _encode(item, inner, parts, stream)
+            parts.append(f"\n{indent}}}")
+        else:
+            parts.append("[\n")
+            for i, item in enumerate(value):
+                parts.append(f",\n{inner}" if i else inner)
+                _encode(item, inner, parts, stream)
+            parts.append(f"\n{indent}]")
+    if len(parts) > _CHUNK:
+        stream.write("".join(parts))
+        parts.clear()
+
+
+_STRING = json.encoder.encode_basestring  # the C implementation when available (ensure_ascii=False)

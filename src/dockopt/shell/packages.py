@@ -216,7 +216,7 @@ def classify(
     environment in force (ENV/ARG), to which the command's ``FOO=bar`` prefixes are added; ``home``
     is the home of the user running it (``/root`` means root), unless ``env`` sets ``HOME``.
     """
-    key = (id(command), id(script), id(env), home)
+    key = (id(command), id(script), _relevant(env), home)
     cached = _MEMO.get(key)
     if cached is not None:
         return cached[3]
@@ -229,7 +229,15 @@ def classify(
 
 
 # Several rules ask about the same command; one lint run classifies each command once.
-_MEMO: dict[tuple[int, int, int, str], tuple[object, object, object, Classification | None]] = {}
+_MEMO: dict[tuple[int, int, tuple[tuple[str, str], ...], str], tuple[object, object, object, Classification | None]] = {}
+# The only environment variables classification reads (package managers' settings, HOME, XDG dirs).
+_RELEVANT_PREFIXES = ("PIP_", "UV_", "POETRY_", "CONDA_", "MAMBA_", "NPM_", "YARN_", "PNPM_", "NODE_ENV", "HOME", "XDG_")
+
+
+def _relevant(env: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
+    if not env:
+        return ()
+    return tuple(sorted((k, v) for k, v in env.items() if k.upper().startswith(_RELEVANT_PREFIXES)))
 _MEMO_LIMIT = 20_000
 
 

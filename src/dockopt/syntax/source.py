@@ -14,6 +14,10 @@ def is_go_space(ch: str) -> bool:
 
 
 def go_lstrip(text: str) -> str:
+    # str.lstrip() removes exactly the characters isspace() accepts; only U+001C..U+001F differ.
+    stripped = text.lstrip()
+    if stripped is text or not _NOT_GO_SPACE.intersection(text[: len(text) - len(stripped)]):
+        return stripped
     i = 0
     while i < len(text) and is_go_space(text[i]):
         i += 1
@@ -21,6 +25,9 @@ def go_lstrip(text: str) -> str:
 
 
 def go_rstrip(text: str) -> str:
+    stripped = text.rstrip()
+    if stripped is text or not _NOT_GO_SPACE.intersection(text[len(stripped) :]):
+        return stripped
     j = len(text)
     while j > 0 and is_go_space(text[j - 1]):
         j -= 1
