@@ -3,7 +3,8 @@
     DockoptError                 exit 2: nothing useful could be done
     ├── UsageError               bad command line (unknown rule, missing path)
     ├── ConfigError              unreadable or invalid configuration file
-    └── EngineError              the Docker engine is missing or failed
+    ├── EngineError              the Docker engine is missing or failed
+    └── IgnoreFileError          a .dockerignore that docker build rejects (repo/dockerignore.py)
 
 Bad Dockerfiles are not exceptions: they become DO900 findings and the run goes on.
 """
