@@ -222,7 +222,7 @@ def classify(
         return cached[3]
     result = _classify(command, script, env, home)
     if len(_MEMO) > _MEMO_LIMIT:
-        _MEMO.clear()
+        clear_memo()
     # The key's objects are kept alive with the result, so their ids cannot be reused meanwhile.
     _MEMO[key] = (command, script, env, result)
     return result
@@ -234,16 +234,26 @@ _MEMO: dict[tuple[int, int, tuple[tuple[str, str], ...], str], tuple[object, obj
 _RELEVANT_PREFIXES = ("PIP_", "UV_", "POETRY_", "CONDA_", "MAMBA_", "NPM_", "YARN_", "PNPM_", "NODE_ENV", "HOME", "XDG_")
 
 
+_MEMO_LIMIT = 20_000
+# env object id -> (the env, its relevant items): rules pass the same State.env again and again.
+_ENV_KEYS: dict[int, tuple[Mapping[str, str], tuple[tuple[str, str], ...]]] = {}
+
+
 def _relevant(env: Mapping[str, str] | None) -> tuple[tuple[str, str], ...]:
     if not env:
         return ()
-    return tuple(sorted((k, v) for k, v in env.items() if k.upper().startswith(_RELEVANT_PREFIXES)))
-_MEMO_LIMIT = 20_000
+    known = _ENV_KEYS.get(id(env))
+    if known is not None and known[0] is env:
+        return known[1]
+    key = tuple(sorted((k, v) for k, v in env.items() if k.upper().startswith(_RELEVANT_PREFIXES)))
+    _ENV_KEYS[id(env)] = (env, key)
+    return key
 
 
 def clear_memo() -> None:
     """Forget earlier classifications (the lint engine calls it between files)."""
     _MEMO.clear()
+    _ENV_KEYS.clear()
 
 
 def _classify(
