@@ -17,6 +17,7 @@ from dockopt.errors import EXIT_ERROR, EXIT_FINDINGS, UsageError
 from dockopt.findings import Finding, FixSafety, InputError
 from dockopt.fix import FixOutcome, fix_text
 from dockopt.fix.verify import Comparison, Difference, Variant, Verdict, Verification, cache_root, verify_fixes
+from dockopt.rules._digests import digests_from_local_engine
 from dockopt.syntax import load_file
 
 # Differences listed one by one in a verification report; the rest are counted.
@@ -33,6 +34,7 @@ class FixOptions:
     context: str | None = None  # the build context for --verify-build (default: each Dockerfile's directory)
 
 
+@digests_from_local_engine  # DO301 pins base images with the local engine's digests while fixing (never in lint)
 def run_fix(
     options: FixOptions, stream: TextIO | None = None, err: TextIO | None = None, engine: Engine | None = None
 ) -> int:
@@ -76,6 +78,12 @@ def run_fix(
             write_atomically(path, outcome.text)
         _report(outcome, display, options.write, log)
     verb = "Fixed" if options.write else "Would fix"
+    for finding in sorted(remaining, key=Finding.sort_key):
+        offer = "" if finding.fix is None else f" [{finding.fix.safety.value} fix: {finding.fix.description}]"
+        log.write(
+            f"{finding.file}:{finding.location.line}:{finding.location.column}: remains: "
+            f"{finding.rule} {finding.message}{offer}\n"
+        )
     log.write(f"{verb} {fixed_files} of {len(files)} files; {len(remaining)} findings remain.\n")
     if errors:
         return EXIT_ERROR
