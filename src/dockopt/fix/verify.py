@@ -6,6 +6,8 @@ compared, and differences in these places are ignored whatever they are:
 
 - bytecode: ``*.pyc`` and ``__pycache__`` (written at install or import time, with timestamps);
 - logs and scratch space: ``/var/log``, ``/tmp``;
+- ``/var/cache/fontconfig``: fc-cache files carry build timestamps (they differ between two builds of
+  one Dockerfile that installs fonts, e.g. with ffmpeg).
 - ``/var/cache/ldconfig``: ldconfig's aux-cache records inode numbers and times (it differed between
   two ``--no-cache`` builds of one Dockerfile here);
 - package caches and lists: ``/root/.cache`` and ``/home/*/.cache`` (pip, uv, and anything else that
@@ -28,7 +30,7 @@ from pathlib import Path
 
 from dockopt.engine import BuildResult, Engine, Entry, EntryType
 
-NOISE_PATHS = ("/var/log", "/tmp", "/var/cache/ldconfig")
+NOISE_PATHS = ("/var/log", "/tmp", "/var/cache/ldconfig", "/var/cache/fontconfig")
 CACHE_PATHS = ("/root/.cache", "/var/cache/apt", "/var/cache/apk", "/var/lib/apt/lists")
 VERIFY_REPOSITORY = "dockopt-verify"
 

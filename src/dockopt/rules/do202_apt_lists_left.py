@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from dockopt.findings import Finding, FixSafety, Severity
+from dockopt.findings import Edit, Finding, Fix, FixSafety, Severity
+from dockopt.rules import _rewrite
 from dockopt.rules._size import Run, chain, ephemeral_mount, image_runs, later, removed_after, runs
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
+from dockopt.shell import parse_shell
 from dockopt.shell.packages import Action, PackageOperation
+from dockopt.syntax import Form, Instruction
 
 LISTS = "/var/lib/apt/lists"
 _LIST_INSTALLS = frozenset({Action.INSTALL, Action.UPGRADE})
@@ -53,8 +57,14 @@ class AptListsLeft(Rule):
         ```
 
     Fix safety:
-        Safe: appending `&& rm -rf /var/lib/apt/lists/*` to the RUN removes only the package
-        indexes, which no program in the image reads.
+        Safe: the fix appends `rm -rf /var/lib/apt/lists/*` to the end of the RUN, joined by `&&`
+        on a continuation line in the RUN's own style (a leading `&&`, a trailing `&& \\`, or `;`
+        after `set -e`), so the RUN's exit status is unchanged; in a `RUN <<EOF` under `set -e` it
+        is a last line of the script. It removes only the package indexes, which no program in the
+        image reads. There is no fix when a later RUN of the stage (or of a stage built FROM it)
+        runs `apt-get install` without its own `apt-get update` (it needs these lists), nor when
+        the edited RUN would not parse as the same commands plus the removal (a trailing shell
+        comment or `;`).
 
     Deliberate differences:
         Stages: hadolint's DL3009 checks the last stage and every stage whose name a later FROM
@@ -100,6 +110,7 @@ class AptListsLeft(Rule):
                 (install.command.start, install.command.end),
                 f"`{_spelling(install)}` leaves the apt package lists ({LISTS}, tens of MB) in this layer{cause}; "
                 "end the same RUN with `&& rm -rf /var/lib/apt/lists/*`, or mount /var/lib/apt as a cache",
+                fix=_fix(ctx, run),
             )
 
 
@@ -178,3 +189,115 @@ def _spelling(operation: PackageOperation) -> str:
 
 
 _VERBS = frozenset({"install", "reinstall", "build-dep", "upgrade", "dist-upgrade", "full-upgrade"})
+
+
+# -- fix -------------------------------------------------------------------------------------------------------
+
+_REMOVAL = "rm -rf /var/lib/apt/lists/*"
+_APT_PROGRAMS = frozenset({"apt-get", "apt", "apt-cache", "aptitude"})
+# apt subcommands that read no package list.
+_LISTLESS = frozenset(
+    {"update", "clean", "autoclean", "dist-clean", "distclean", "remove", "purge", "autoremove", "autopurge"}
+)
+_HEREDOC_ONLY = re.compile(r"<<-?(['\"]?)\w+\1")
+_APT_WORD = re.compile(r"\bapt(?:-get|-cache|itude)?\b")
+
+
+def _fix(ctx: FileContext, run: Run) -> Fix | None:
+    """Append the removal of the lists to the RUN, in its own continuation style."""
+    ins = run.state.instruction
+    if _lists_read_later(ctx, run):
+        return None  # a later RUN installs without its own `apt-get update`: it needs these lists
+    heredoc = bool(ins.heredocs) and ins.arguments.lstrip().startswith("<<")
+    edit = _heredoc_edit(ctx, run) if heredoc else _shell_edit(ctx, run)
+    if edit is None:
+        return None
+    expected = _rewrite.shapes(run.script) + _rewrite.shapes(parse_shell(_REMOVAL))
+    if not _rewrite.script_becomes(ctx.df, ins, [edit], expected):
+        return None
+    return Fix(FixSafety.SAFE, f"end the RUN with `{_REMOVAL}`", (edit,))
+
+
+def _shell_edit(ctx: FileContext, run: Run) -> Edit | None:
+    ins = run.state.instruction
+    span = ins.arguments_span
+    lines = _rewrite.content_lines(ins)
+    if span is None or ins.form is not Form.SHELL or not lines:
+        return None
+    df = ctx.df
+    escape = df.escape
+    newline = _rewrite.line_ending(ins, df)
+    if len(lines) == 1:
+        return Edit(span.end, span.end, f" {escape}{newline}    && {_REMOVAL}")
+    last = lines[-1]
+    indent = _rewrite.indentation(df, last)
+    previous = df.text[lines[-2].span.start : lines[-2].span.end].rstrip()
+    previous = previous.removesuffix(escape).rstrip()
+    if df.text[last.span.start : last.span.end].lstrip().startswith("&&"):
+        text = f" {escape}{newline}{indent}&& {_REMOVAL}"
+    elif previous.endswith("&&"):
+        text = f" && {escape}{newline}{indent}{_REMOVAL}"
+    elif previous.endswith(";") and "e" in run.script.set_options:
+        text = f"; {escape}{newline}{indent}{_REMOVAL}"  # `set -e; a; b` style: an error still stops the RUN
+    else:
+        text = f" {escape}{newline}{indent}&& {_REMOVAL}"
+    return Edit(span.end, span.end, text)
+
+
+def _heredoc_edit(ctx: FileContext, run: Run) -> Edit | None:
+    """``RUN <<EOF``: a last line under ``set -e``, else `&& rm …` on the last command's line."""
+    ins = run.state.instruction
+    if len(ins.heredocs) != 1 or not _HEREDOC_ONLY.fullmatch(ins.arguments.strip()):
+        return None
+    doc = ins.heredocs[0]
+    if doc.terminator is None or not doc.content.endswith("\n"):
+        return None
+    text = ctx.df.text
+    body = text[doc.body.start : doc.body.end]
+    lines = body.splitlines(keepends=True)
+    offset = doc.body.start
+    last_start = last_end = None
+    for line in lines:
+        if line.strip():
+            last_start, last_end = offset, offset + len(line.rstrip())
+        offset += len(line)
+    if last_start is None or last_end is None:
+        return None
+    last_line = text[last_start:last_end]
+    indent = last_line[: len(last_line) - len(last_line.lstrip())]
+    commands = run.script.commands
+    simple_last = bool(commands) and _rewrite.plain(commands[-1]) and not any(op in last_line for op in ("&&", "||"))
+    if "e" in run.script.set_options and simple_last:
+        newline = "\r\n" if body.endswith("\r\n") else "\n"
+        return Edit(doc.body.end, doc.body.end, f"{indent}{_REMOVAL}{newline}")
+    return Edit(last_end, last_end, f" && {_REMOVAL}")
+
+
+def _lists_read_later(ctx: FileContext, run: Run) -> bool:
+    """A later instruction of this stage, or of a stage built FROM it, reads the lists before updating them."""
+    stage = run.state.stage
+    start = run.state.instruction.span.start
+    for model in ctx.model.stages:
+        if not any(s is stage for s in chain(model)):
+            continue
+        for state in model.states:
+            ins = state.instruction
+            if ins.span.start <= start or ins.keyword not in ("RUN", "ONBUILD"):
+                continue
+            if _reads_lists(ctx, ins):
+                return True
+    return False
+
+
+def _reads_lists(ctx: FileContext, ins: Instruction) -> bool:
+    script = ctx.script(ins) if ins.keyword == "RUN" else None
+    if script is None:
+        return _APT_WORD.search(ins.logical) is not None  # exec form, ONBUILD, another shell: assume it does
+    for command in script.commands:
+        if command.name not in _APT_PROGRAMS:
+            continue
+        if command.subcommand == "update":
+            return False
+        if command.subcommand not in _LISTLESS:
+            return True
+    return False

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from dockopt.findings import Finding, FixSafety, Severity
+from dockopt.findings import Finding, Fix, FixSafety, Severity
 from dockopt.model import StageModel
+from dockopt.rules._rewrite import add_flag
 from dockopt.rules._size import (
     INSTALLING,
     Run,
@@ -31,6 +32,7 @@ _SCRIPT_SETTINGS = {
 _CONFIG_FILES = {"pip": ("pip.conf", "pip.ini"), "uv": ("uv.toml",)}
 _VERBS = frozenset({"install", "sync", "add"})
 _CONFIG_ENV = {"pip": "PIP_CONFIG_FILE", "uv": "UV_CONFIG_FILE"}
+_ROOT_CACHE = "/root/.cache/"
 
 
 class PipCacheLeft(Rule):
@@ -69,8 +71,12 @@ class PipCacheLeft(Rule):
         build downloads everything again.
 
     Fix safety:
-        Safe: the fix adds `--mount=type=cache,target=<cache directory>` to the RUN. The installed
-        packages are the same; only the cache moves out of the layer.
+        Safe: the fix adds `--mount=type=cache,target=/root/.cache/pip` (uv: `/root/.cache/uv`) as
+        the RUN's first flag, on the keyword's line. The installed packages are the same; only the
+        cache moves out of the layer (uv copies instead of hard-linking out of a mounted cache).
+        Only for root with the default cache directory: a cache mount is owned by root, so in
+        another user's home pip could not write to it (and uv would fail), and the empty mount
+        point it leaves would be a new directory outside any cache.
 
     Deliberate differences:
         Cache mounts: hadolint's DL3042 accepts a cache or tmpfs mount whose target ends in
@@ -119,7 +125,23 @@ class PipCacheLeft(Rule):
                     f"`{spelling(command, _VERBS)}` keeps its download cache ({cache}) in this layer, where nothing "
                     f"reads it again; add `--mount=type=cache,target={cache}` to the RUN (or {flag})",
                     equivalents=self.equivalents if operation.manager == "pip" else (),  # DL3042 knows pip only
+                    fix=_fix(ctx, run, cache),
                 )
+
+
+def _fix(ctx: FileContext, run: Run, cache: str) -> Fix | None:
+    """A cache mount on root's cache directory (the only one whose owner and parents are certain)."""
+    user = (run.state.user or "root").split(":", 1)[0]
+    if user not in ("root", "0") or run.state.env.get("HOME", "/root") != "/root":
+        return None  # a root-owned mount in another user's home: pip could not write it, uv would fail
+    if not cache.startswith(_ROOT_CACHE) or "$" in cache:
+        return None  # the empty mount point would stay in the image, outside any cache directory
+    ins = run.state.instruction
+    heredoc = ins.arguments.lstrip().startswith("<<")
+    edit = add_flag(ins, ctx.df, f"--mount=type=cache,target={cache}", own_line=not heredoc)
+    if edit is None:
+        return None
+    return Fix(FixSafety.SAFE, f"mount a build cache on {cache}", (edit,))
 
 
 def _leaves_cache(ctx: FileContext, run: Run, operation: PackageOperation) -> bool:

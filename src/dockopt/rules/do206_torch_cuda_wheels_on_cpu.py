@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dockopt.findings import Finding, FixSafety, Severity
+from dockopt.findings import Edit, Finding, Fix, FixSafety, Severity
 from dockopt.model import StageModel
+from dockopt.rules import _rewrite
 from dockopt.rules._size import Run, chain, is_cpu_image, is_gpu_image, named_by_argument, runs, split_image
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
+from dockopt.shell import Command, Word
 from dockopt.shell.packages import Action, Flag, PackageOperation
+from dockopt.syntax import LineKind
 
 _TORCH = ("torch", "torchvision", "torchaudio")
 _CPU_INDEX = "https://download.pytorch.org/whl/cpu"
@@ -56,9 +59,17 @@ class TorchCudaWheelsOnCpu(Rule):
         with `# dockopt: ignore=DO206`.
 
     Fix safety:
-        Unsafe: the fix adds `--index-url https://download.pytorch.org/whl/cpu`. Other packages of
-        the same command are then looked up on that index too (add `--extra-index-url
-        https://pypi.org/simple` when they are not there), and the image loses CUDA support.
+        Unsafe: the image loses CUDA support, and torch's dependencies (filelock, sympy, numpy for
+        torchvision, ...) come from PyTorch's index, which mirrors them at versions of its own.
+        When every package of the command is a torch package, the fix adds `--index-url
+        https://download.pytorch.org/whl/cpu` right after `install`. When others are named too,
+        the fix splits the command: `pip install --index-url …/cpu <options> torch… && pip install
+        <options> <the others>` (same options for both), because on that index the others may be
+        missing or old, and `--extra-index-url` would not do: pip then takes the best version
+        from either index, which may be PyPI's CUDA build. A later package that pins another
+        torch version makes the second command replace the CPU build. No fix for commands with
+        requirement files, local paths or URLs (they may name anything), or with an explicit
+        `--index-url` (a second one replaces it for pip and is an error for uv).
     """
 
     id = "DO206"
@@ -103,6 +114,7 @@ class TorchCudaWheelsOnCpu(Rule):
                     f"{listed} from the default PyPI index: on Linux x86_64 that is the CUDA build, which pulls "
                     f"~2.5 GB of nvidia-* wheels into an image built on {base} (no CUDA); add "
                     f"`--index-url {_CPU_INDEX}` if the image runs on CPUs",
+                    fix=_fix(ctx, run, operation),
                 )
 
 
@@ -173,3 +185,92 @@ def _sets_up_gpu_or_index(run: Run) -> bool:
         and any(p.name.startswith(_GPU_PACKAGES) for p in operation.packages)
         for operation in run.operations
     )
+
+
+# -- fix -------------------------------------------------------------------------------------------------------
+
+_VERBS = frozenset({"install", "download", "wheel"})
+
+
+def _fix(ctx: FileContext, run: Run, operation: PackageOperation) -> Fix | None:
+    """Take the torch packages from PyPI's CPU index: the whole command, or a command of their own.
+
+    Only packages named on the command line are moved: a requirement file, a local path or a URL may
+    hold other packages, which the CPU index does not have.
+    """
+    command = operation.command
+    if operation.index_url is not None or operation.requirement_files or operation.editable:
+        return None  # two --index-url options: pip keeps the last, uv refuses
+    if operation.local_paths or operation.urls or operation.unquoted_specifier_redirects:
+        return None
+    verb = next((w for w in command.args if w.text in _VERBS and not w.quoted), None)
+    if verb is None:
+        return None
+    option = f" --index-url {_CPU_INDEX}"
+    torch = [p.word for p in operation.packages if p.name in _TORCH]
+    others = [p.word for p in operation.packages if p.name not in _TORCH]
+    if not others:
+        return Fix(FixSafety.UNSAFE, f"install from {_CPU_INDEX}", (Edit(verb.end, verb.end, option),))
+    return _split(ctx, run, command, verb=verb, torch=torch, others=others, option=option)
+
+
+def _split(
+    ctx: FileContext, run: Run, command: Command, *, verb: Word, torch: list[Word], others: list[Word], option: str
+) -> Fix | None:
+    """``pip install torch x`` -> ``pip install --index-url CPU torch && pip install x`` (same options for both)."""
+    ins = run.state.instruction
+    if not _rewrite.plain(command):
+        return None
+    if any(line.kind is LineKind.COMMENT and command.start <= line.span.start < command.end for line in ins.lines):
+        return None  # a comment inside the command would be copied into both
+    text = ctx.df.text
+    first = _without(text, command, others, insert_at=verb.end, insertion=option)
+    second = _without(text, command, torch)
+    source = text[command.start : command.end]
+    if "\n" in source:
+        last_line = next(line for line in reversed(ins.lines) if line.span.start <= command.end)
+        joiner = f" {ctx.df.escape}{_rewrite.line_ending(ins, ctx.df)}{_rewrite.indentation(ctx.df, last_line)}&& "
+    else:
+        joiner = " && "
+    edit = Edit(command.start, command.end, first + joiner + second)
+    expected = []
+    torch_texts = {(w.start, w.end) for w in torch}
+    other_texts = {(w.start, w.end) for w in others}
+    for other in run.script.commands:
+        if other is not command:
+            expected.append(_rewrite.shape(other))
+            continue
+        head = _rewrite.shape(command)
+        argv_first: list[str] = []
+        for word in command.argv:
+            if (word.start, word.end) not in other_texts:
+                argv_first.append(word.text)
+            if word is verb:
+                argv_first += option.split()
+        argv_second = [w.text for w in command.argv if (w.start, w.end) not in torch_texts]
+        expected.append((head[0], tuple(argv_first), *head[2:]))
+        expected.append((head[0], tuple(argv_second), *head[2:]))
+    if not _rewrite.script_becomes(ctx.df, ins, [edit], expected):
+        return None
+    return Fix(
+        FixSafety.UNSAFE,
+        f"install the torch packages from {_CPU_INDEX} in a command of their own",
+        (edit,),
+    )
+
+
+def _without(text: str, command: Command, dropped: list[Word], insert_at: int = -1, insertion: str = "") -> str:
+    """The command's source with ``dropped`` words (and the space before each) left out, ``insertion`` added."""
+    gone = {(w.start, w.end) for w in dropped}
+    pieces: list[str] = []
+    cursor = previous_end = command.start
+    for word in command.argv:
+        if (word.start, word.end) in gone:
+            pieces.append(text[cursor:previous_end])
+            cursor = word.end
+        previous_end = word.end
+        if word.end == insert_at:
+            pieces.append(text[cursor : word.end] + insertion)
+            cursor = word.end
+    pieces.append(text[cursor : command.end])
+    return "".join(pieces)
