@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from dockopt.syntax import source
 
-SPACES = list(" \t\n\r\v\f\x1c\x1d\x1e\x1f\x85\xa0\u2000\u3000") + ["a", "b", "#"]
+SPACES = [*list(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u2000\u3000"), "a", "b", "#"]
 
 
 def _slow_lstrip(text: str) -> str:

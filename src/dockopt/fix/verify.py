@@ -11,7 +11,7 @@ compared, and differences in these places are ignored whatever they are:
 - ``/var/cache/ldconfig``: ldconfig's aux-cache records inode numbers and times (it differed between
   two ``--no-cache`` builds of one Dockerfile here);
 - package caches and lists: ``/root/.cache`` and ``/home/*/.cache`` (pip, uv, and anything else that
-  follows XDG), ``/var/cache/apt``, ``/var/cache/apk``, ``/var/lib/apt/lists``.
+  follows XDG), npm's ``~/.npm``, ``/var/cache/apt``, ``/var/cache/apk``, ``/var/lib/apt/lists``.
 
 What a safe fix may change is the last group, and only by removing files (a cache mount or a cleanup
 keeps them out of the image): those removals are reported as such and counted in the bytes saved.
@@ -31,7 +31,7 @@ from pathlib import Path
 from dockopt.engine import BuildResult, Engine, Entry, EntryType
 
 NOISE_PATHS = ("/var/log", "/tmp", "/var/cache/ldconfig", "/var/cache/fontconfig")
-CACHE_PATHS = ("/root/.cache", "/var/cache/apt", "/var/cache/apk", "/var/lib/apt/lists")
+CACHE_PATHS = ("/root/.cache", "/root/.npm", "/var/cache/apt", "/var/cache/apk", "/var/lib/apt/lists")
 VERIFY_REPOSITORY = "dockopt-verify"
 
 
@@ -116,7 +116,7 @@ def cache_root(path: str) -> str | None:
         if _under(path, (root,)):
             return root
     parts = path.split("/")
-    if len(parts) >= 4 and parts[1] == "home" and parts[3] == ".cache":
+    if len(parts) >= 4 and parts[1] == "home" and parts[3] in (".cache", ".npm"):
         return "/".join(parts[:4])
     return None
 

@@ -6,29 +6,40 @@ import posixpath
 import re
 from collections.abc import Iterator
 
-from dockopt.findings import Finding, FixSafety, Severity
+from dockopt.findings import Edit, Finding, Fix, FixSafety, Severity
+from dockopt.model import Mount
 from dockopt.rules._cache import (
     APT_ARCHIVES,
     INSTALLING,
     Run,
     all_runs,
     cache_mount,
+    descendants,
     docker_clean_removed,
     has_docker_clean,
     home_of,
     lineage,
     mentions_before,
     spelling,
+    stage_runs,
 )
+from dockopt.rules._runfix import drop_command, lost_comment, remove_word
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
 from dockopt.shell import Command
 from dockopt.shell.packages import Action, PackageOperation
+from dockopt.syntax import Instruction
 
 _USES_CACHE = INSTALLING | {Action.WHEEL, Action.DOWNLOAD}
 _VERBS = frozenset({"install", "sync", "add", "wheel", "download", "purge", "clean", "prune", "clear"})
 _GLOB = re.compile(r"[*?\[]")
 _HOME_VARIABLE = re.compile(r"^(?:\$HOME|\$\{HOME\})(?=/|$)")
+# Cleaning commands whose whole effect is on the cache they clean (conda clean also touches environments).
+_CLEANS_ONLY_CACHE = frozenset({"apt", "pip", "uv", "npm", "poetry"})
+# The value that turns the setting off for one command: pip ignores an empty value, uv wants a boolean.
+_CLEARED = {"PIP_NO_CACHE_DIR": "", "UV_NO_CACHE": "0"}
+# Wrappers that do not pass a `NAME=value` prefix on to the command they run.
+_ENV_RESETTING = frozenset({"sudo", "xargs", "chroot"})
 
 
 class CacheMountDefeated(Rule):
@@ -83,9 +94,22 @@ class CacheMountDefeated(Rule):
         is used: `PIP_NO_CACHE_DIR= pip install …` (pip ignores an empty value) or `ENV PIP_NO_CACHE_DIR=`.
 
     Fix safety:
-        Safe: the fix removes the defeating flag, clearing command or `rm`, or clears the variable for
-        the command. What is installed does not change; the cache stays out of the image because it is
-        a mount.
+        Safe: each fix only changes what happens inside the cache mount, never a file of the image.
+        `--no-cache-dir` / `--no-cache` under the mount is deleted (with one space, or with its line when
+        it stands alone on a continuation line); a `PIP_NO_CACHE_DIR=…` prefix on the command likewise.
+        `apt-get clean`, `pip cache purge`, `uv cache clean`, `npm cache clean`, `poetry cache clear` under
+        mounts on everything they clean, and `rm` of paths strictly inside a cache mount, are deleted
+        (with the `&&` that joins them, when they are an element of the RUN's `&&` chain; an `rm` that
+        also removes other paths keeps those). A variable set by an ENV of this file is removed from
+        that ENV (the whole ENV when it sets nothing else) only where nothing else can tell: the stage
+        does not reach the final image (the container's environment would lose it), no instruction uses
+        its value, and every RUN in its scope (the rest of the stage and the stages built FROM it) that
+        runs the manager does so under a cache mount (an install without one would leave its cache in
+        its layer). Otherwise the fix clears it for the one command: `PIP_NO_CACHE_DIR= pip …` (pip
+        ignores an empty value) or `UV_NO_CACHE=0 uv …` (uv rejects an empty one); not behind `sudo`,
+        which drops such variables. No fix when the variable comes from a base image built elsewhere
+        (the message names its file; that is where to change it), nor for the docker-clean hook or
+        `apt`'s own deletion of downloads.
     """
 
     id = "DO103"
@@ -133,7 +157,9 @@ class CacheMountDefeated(Rule):
                 (command.start, command.end),
                 f"{variable}={value} ({where}) turns off {operation.manager}'s cache{note}, so the cache mount on "
                 f"{mount.target} stays empty and {written} downloads everything again on every rebuild; "
-                f"clear it for this command (`{variable}= {command.argv[0].text} …`) or remove it{also}",
+                f"clear it for this command (`{variable}={_CLEARED[variable]} {command.argv[0].text} …`) or remove "
+                f"it{also}",
+                fix=_enable_cache(ctx, run, operation, variable),
             )
         elif operation.no_cache_flag is not None:
             flag = operation.no_cache_flag
@@ -143,6 +169,7 @@ class CacheMountDefeated(Rule):
                 f"{flag.text} turns off {operation.manager}'s cache, so the cache mount on {mount.target} stays "
                 f"empty and {written} downloads everything again on every rebuild; drop {flag.text} "
                 "(the mount already keeps the cache out of the image)",
+                fix=_drop_flag(ctx, run, operation),
             )
 
     def _cleaned(self, ctx: FileContext, run: Run, operation: PackageOperation) -> Iterator[Finding]:
@@ -155,6 +182,7 @@ class CacheMountDefeated(Rule):
                     (command.start, command.end),
                     f"`{spelling(command, _VERBS)}` empties the cache mount on {mount.target}, so the next build "
                     "downloads everything again; drop it (nothing under a cache mount reaches the image)",
+                    fix=_drop_cleaning(ctx, run, operation),
                 )
                 return
 
@@ -206,8 +234,8 @@ class CacheMountDefeated(Rule):
                         f"`{written}` deletes the contents of the cache mount on {mount.target}, so the next "
                         "build starts from an empty cache and downloads everything again; drop it (the mount "
                         "already keeps these files out of the image)",
+                        fix=_drop_removal(ctx, run, command),
                     )
-                    return
                     return
 
 
@@ -241,3 +269,197 @@ def _path(text: str, home: str, workdir: str) -> str | None:
     if not text.startswith("/"):
         text = posixpath.join(workdir, text)
     return posixpath.normpath(text)
+
+
+# -- fixes -----------------------------------------------------------------------------------------------
+
+
+def _drop_flag(ctx: FileContext, run: Run, operation: PackageOperation) -> Fix | None:
+    flag = operation.no_cache_flag
+    if flag is None:
+        return None
+    edit = remove_word(ctx.df, run.instruction, flag.start, flag.end)
+    return None if edit is None else Fix(FixSafety.SAFE, f"drop {flag.text}", (edit,))
+
+
+def _enable_cache(ctx: FileContext, run: Run, operation: PackageOperation, variable: str) -> Fix | None:
+    """Let the manager use its cache mount: without the variable where that changes nothing else, else
+    with the variable cleared for this command only."""
+    command = operation.command
+    edits: list[Edit] = []
+    flag = operation.no_cache_flag
+    if flag is not None:
+        removal = remove_word(ctx.df, run.instruction, flag.start, flag.end)
+        if removal is None:
+            return None
+        edits.append(removal)
+    if variable in dict(command.assignments):
+        assignment = _assignment(ctx, command, variable)
+        if assignment is None:
+            return None
+        removal = remove_word(ctx.df, run.instruction, *assignment)
+        if removal is None:
+            return None
+        return Fix(FixSafety.SAFE, f"drop {variable} from the command", (removal, *edits))
+    origin = run.state.env_origin.get(variable, "")
+    if not origin.startswith("line "):
+        return None  # set by a base image: the message names its file, where it belongs
+    env = _env_instruction(run, variable, int(origin.removeprefix("line ")))
+    if env is not None and not _in_effect_elsewhere(ctx, env, variable):
+        edit = _remove_variable(env, variable)
+        if edit is not None:
+            return Fix(FixSafety.SAFE, f"remove {variable} from the ENV on line {env.start_line}", (edit, *edits))
+    if _ENV_RESETTING & set(command.wrappers):
+        return None
+    edits.append(Edit(command.start, command.start, f"{variable}={_CLEARED[variable]} "))
+    return Fix(FixSafety.SAFE, f"clear {variable} for this command", tuple(edits))
+
+
+def _assignment(ctx: FileContext, command: Command, variable: str) -> tuple[int, int] | None:
+    """The source range of ``NAME=value`` in the prefix of ``command``."""
+    prefix = ctx.df.text[command.start : command.argv[0].start]
+    match = re.search(rf"(?<![^\s]){re.escape(variable)}=(?:\"[^\"]*\"|'[^']*'|[^\s]*)", prefix)
+    if match is None:
+        return None
+    return command.start + match.start(), command.start + match.end()
+
+
+def _env_instruction(run: Run, variable: str, line: int) -> Instruction | None:
+    """The ENV instruction of this file on ``line`` that sets ``variable`` (an ARG is left alone)."""
+    for stage in lineage(run.state.stage):
+        for state in stage.states:
+            ins = state.instruction
+            if ins.keyword == "ENV" and ins.start_line <= line <= ins.end_line and variable in ins.values[0::2]:
+                return ins
+    return None
+
+
+def _in_effect_elsewhere(ctx: FileContext, env: Instruction, variable: str) -> bool:
+    """Removing the variable could change more than cache mounts: it reaches the image's configuration,
+    an install without a mount (whose cache would then stay in its layer), or a use of its value."""
+    stage = next(s for s in ctx.model.stages if any(state.instruction is env for state in s.states))
+    if stage.in_final_image:
+        return True  # the container's environment would lose it
+    text = ctx.df.text
+    if f"${variable}" in text or f"${{{variable}" in text:
+        return True
+    manager = "pip" if variable.startswith("PIP_") else "uv"
+    for scope in (stage, *descendants(ctx, stage)):
+        for run in stage_runs(ctx, scope):
+            if scope is stage and run.instruction.span.start < env.span.start:
+                continue
+            if not _all_served(run, manager):
+                return True
+    return False
+
+
+def _all_served(run: Run, manager: str) -> bool:
+    """Every command of ``manager`` in this RUN that uses the cache has a cache mount on it; a RUN that names the
+    manager in some other way (pipenv, pip-sync, a script) counts as unserved."""
+    uses = [op for op in run.operations if op.manager == manager and op.action in _USES_CACHE]
+    if not uses:
+        words = re.findall(r"[\w.-]+", run.script.text)
+        related = (manager + "-", manager + "env", manager + "x")
+        return not any(word == manager or word.startswith(related) for word in words)
+    return all(op.cache_dirs and cache_mount(run.state, op.cache_dirs[0]) is not None for op in uses)
+
+
+def _remove_variable(env: Instruction, variable: str) -> Edit | None:
+    """Delete ``NAME=value`` from an ENV, or the whole ENV when it sets nothing else."""
+    tokens = _env_tokens(env)
+    names = [token[2].split("=", 1)[0] for token in tokens]
+    if not tokens or "=" not in tokens[0][2] or names.count(variable) != 1:
+        return None  # the legacy `ENV NAME value` form, or the variable twice
+    index = names.index(variable)
+    if len(tokens) == 1:
+        start, end = env.span.start, env.span.end
+    elif index == 0:
+        start, end = env.source_offset(tokens[0][0]), env.source_offset(tokens[1][0])
+    else:
+        start = env.source_offset(tokens[index - 1][1] - 1) + 1
+        end = env.source_offset(tokens[index][1] - 1) + 1
+    if lost_comment(env, start, end):
+        return None
+    return Edit(start, end, "")
+
+
+def _env_tokens(env: Instruction) -> list[tuple[int, int, str]]:
+    """The words after ENV: (start, end) in ``env.logical`` and the text, quotes and escapes as written."""
+    logical = env.logical
+    position = len(logical) - len(logical.lstrip())
+    position += len(env.raw_keyword)
+    tokens: list[tuple[int, int, str]] = []
+    start: int | None = None
+    quote = ""
+    index = position
+    while index < len(logical):
+        char = logical[index]
+        if start is None:
+            if not char.isspace():
+                start = index
+                continue
+        elif quote:
+            if char == quote:
+                quote = ""
+            elif char == "\\" and quote == '"':
+                index += 1
+        elif char in "\"'":
+            quote = char
+        elif char == "\\":
+            index += 1
+        elif char.isspace():
+            tokens.append((start, index, logical[start:index]))
+            start = None
+        index += 1
+    if start is not None:
+        end = len(logical.rstrip())
+        tokens.append((start, end, logical[start:end]))
+    return tokens
+
+
+def _drop_cleaning(ctx: FileContext, run: Run, operation: PackageOperation) -> Fix | None:
+    """`apt-get clean`, `pip cache purge`… under mounts on everything they clean: they only empty the mounts."""
+    if operation.manager not in _CLEANS_ONLY_CACHE or not operation.cache_dirs:
+        return None
+    if any(cache_mount(run.state, directory) is None for directory in operation.cache_dirs):
+        return None
+    return _drop_statement(ctx, run, operation.command, f"drop `{spelling(operation.command, _VERBS)}`")
+
+
+def _drop_removal(ctx: FileContext, run: Run, command: Command) -> Fix | None:
+    """`rm -rf /var/lib/apt/lists/*` under a mount on the lists: drop the paths inside mounts, or the command."""
+    home = home_of(run.state)[0]
+    inside: list[tuple[int, int]] = []
+    positional = command.positional()
+    for word in positional:
+        mount = _mount_holding(run, word.text, home)
+        if mount is not None:
+            inside.append((word.start, word.end))
+    if not inside:
+        return None
+    written = " ".join(w.text for w in command.argv)
+    if len(inside) == len(positional):
+        return _drop_statement(ctx, run, command, f"drop `{written}`")
+    edits = [remove_word(ctx.df, run.instruction, start, end) for start, end in inside]
+    if any(edit is None for edit in edits):
+        return None
+    return Fix(FixSafety.SAFE, "drop the paths inside the cache mount", tuple(e for e in edits if e is not None))
+
+
+def _mount_holding(run: Run, text: str, home: str) -> Mount | None:
+    """The cache mount strictly inside which the ``rm`` argument lies (a mount point itself cannot be removed)."""
+    if text.startswith("~"):
+        text = home + text[1:]
+    text = _HOME_VARIABLE.sub(home, text)
+    if "$" in text or not text.startswith("/"):
+        return None
+    for mount in run.state.cache_mounts():
+        prefix = mount.target.rstrip("/") + "/"
+        if text.startswith(prefix) and text != prefix:
+            return mount
+    return None
+
+
+def _drop_statement(ctx: FileContext, run: Run, command: Command, description: str) -> Fix | None:
+    edit = drop_command(ctx.df, run.instruction, run.script, command)
+    return None if edit is None else Fix(FixSafety.SAFE, description, (edit,))

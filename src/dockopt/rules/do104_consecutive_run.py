@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from itertools import pairwise
 
-from dockopt.findings import Finding, FixSafety, Severity
+from dockopt.findings import Edit, Finding, Fix, FixSafety, Severity
+from dockopt.rules._runfix import body, continuation, lock, lost_comment
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
 from dockopt.shell import Script
@@ -48,9 +49,15 @@ class ConsecutiveRun(Rule):
         ```
 
     Fix safety:
-        Safe when both RUNs have the same flags and shell: the fix joins the second command to the first
-        with `&&` (the second runs only when the first succeeded, as before). A `cd`, `export` or `set`
-        in the first would then reach the second, so such RUNs get no fix.
+        Safe: the fix deletes the second RUN's keyword and flags (the same as the first's) and joins its
+        command to the first RUN with ` \\` and a new line starting with `&&`. Each RUN fails the build
+        when its last command fails, so `RUN a` + `RUN b` fails exactly when `RUN a && b` does, and b
+        still runs only after a succeeded; the files written are the same, in one layer instead of two.
+        No fix when the join could change that: the first RUN ends with `&` or `;` or a shell comment,
+        or changes the shell's state for what follows (`cd`, `export`, `set`, `umask`, `exit`, a
+        variable assignment, a function); the second is not a plain `&&` chain (`c || d` or `c; d` after
+        `a &&` would run d when a failed); or a comment line between the keyword and the command would
+        be deleted.
 
     Deliberate differences:
         hadolint 2.15's DL3059 fires only when both RUNs are a single command, also for exec-form RUNs,
@@ -77,6 +84,7 @@ class ConsecutiveRun(Rule):
                 second,
                 f"this RUN directly follows the RUN on line {first.start_line} with the same flags: join them "
                 "with `&&` into one RUN (one layer, one cache entry)",
+                fix=_fix(ctx, first, second),
             )
 
 
@@ -108,3 +116,21 @@ def _commented(ctx: FileContext, first: Instruction, second: Instruction) -> boo
 
 def _count(script: Script) -> int:
     return sum(1 for command in script.commands if not command.nested)
+
+
+def _fix(ctx: FileContext, first: Instruction, second: Instruction) -> Fix | None:
+    """``RUN a`` + ``RUN b`` -> ``RUN a && b``: the second RUN's keyword and flags give way to `` \\ && ``."""
+    head, tail = body(first), body(second)
+    if head is None or tail is None or first.arguments_span is None or second.arguments_span is None:
+        return None
+    # `a; b` + `c` -> `a; b && c` runs c exactly when the first RUN succeeded; `a &`, `a;` or a trailing
+    # shell comment would not, `cd`/`export` would reach c, and `c || d` after `a &&` would run d when a fails.
+    if not head.clean_end or head.stateful or not tail.chain or not tail.clean_end:
+        return None
+    start, end = first.arguments_span.end, second.arguments_span.start
+    if lost_comment(second, second.span.start, end):
+        return None
+    joined = continuation(ctx.df, first) + "&& "
+    # the lock: a flag another fix adds to the first RUN would also apply to the second's command
+    edits = (lock(ctx.df, ctx.keyword_start(first)), Edit(start, end, joined))
+    return Fix(FixSafety.SAFE, f"join this RUN to the RUN on line {first.start_line}", edits)

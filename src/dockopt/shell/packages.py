@@ -229,9 +229,12 @@ def classify(
 
 
 # Several rules ask about the same command; one lint run classifies each command once.
-_MEMO: dict[tuple[int, int, tuple[tuple[str, str], ...], str], tuple[object, object, object, Classification | None]] = {}
+_MemoKey = tuple[int, int, tuple[tuple[str, str], ...], str]
+_MEMO: dict[_MemoKey, tuple[object, object, object, Classification | None]] = {}
 # The only environment variables classification reads (package managers' settings, HOME, XDG dirs).
-_RELEVANT_PREFIXES = ("PIP_", "UV_", "POETRY_", "CONDA_", "MAMBA_", "NPM_", "YARN_", "PNPM_", "NODE_ENV", "HOME", "XDG_")
+_RELEVANT_PREFIXES = (
+    "PIP_", "UV_", "POETRY_", "CONDA_", "MAMBA_", "NPM_", "YARN_", "PNPM_", "NODE_ENV", "HOME", "XDG_",
+)  # fmt: skip
 
 
 _MEMO_LIMIT = 20_000
