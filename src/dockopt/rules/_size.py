@@ -11,12 +11,12 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from weakref import WeakKeyDictionary
 
-from dockopt.model import ImageModel, Mount, StageModel, State
+from dockopt.model import Mount, StageModel, State
+from dockopt.rules._cache import operations
 from dockopt.rules.context import FileContext
 from dockopt.shell import Command, Script
-from dockopt.shell.packages import Action, PackageOperation, classify
+from dockopt.shell.packages import Action, PackageOperation
 
 INSTALLING = frozenset({Action.INSTALL, Action.SYNC, Action.UPGRADE})
 # Mount types whose writes never reach the layer.
@@ -39,24 +39,6 @@ class Run:
     @property
     def line(self) -> int:
         return self.state.instruction.start_line
-
-
-_OPERATIONS: WeakKeyDictionary[ImageModel, dict[int, tuple[PackageOperation, ...]]] = WeakKeyDictionary()
-
-
-def operations(ctx: FileContext, state: State, script: Script) -> tuple[PackageOperation, ...]:
-    """The package-manager commands of one RUN, classified once per file (with its ENV and user)."""
-    by_instruction = _OPERATIONS.setdefault(ctx.model, {})
-    key = state.instruction.span.start
-    if key not in by_instruction:
-        home = home_of(state)[0]
-        found = []
-        for command in script.commands:
-            result = classify(command, script, env=state.env, home=home)
-            if isinstance(result, PackageOperation):
-                found.append(result)
-        by_instruction[key] = tuple(found)
-    return by_instruction[key]
 
 
 def runs(ctx: FileContext, stages: list[StageModel]) -> Iterator[Run]:
@@ -83,18 +65,6 @@ def chain(stage: StageModel) -> list[StageModel]:
     while stages[0].parent is not None:
         stages.insert(0, stages[0].parent)
     return stages
-
-
-def home_of(state: State) -> tuple[str, bool]:
-    """The home directory of the user a RUN runs as, and whether it is certain (root, or HOME set)."""
-    if state.env.get("HOME"):
-        return state.env["HOME"], True
-    user = (state.user or "root").split(":", 1)[0]
-    if user in ("root", "0"):
-        return "/root", True
-    if not user or "$" in user or user.isdigit():
-        return "/", False
-    return f"/home/{user}", False
 
 
 def ephemeral_mount(state: State, path: str, *, home_known: bool = True, home: str = "/root") -> Mount | None:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from dockopt.findings import Edit, Finding, Fix, FixSafety, Severity
 from dockopt.model import State
 from dockopt.rules import _layers, _rewrite
+from dockopt.rules._cache import operations as operations_of
 from dockopt.rules._size import chain, split_image
-from dockopt.rules._size import operations as operations_of
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
 from dockopt.shell import Command, Script
