@@ -47,6 +47,7 @@ sys.path.insert(0, str(REPO_ROOT / "tests" / "integration"))
 
 from projects import CORPUS_ROOT, CorpusImage, load_corpus  # noqa: E402
 
+from dockopt.commands.lint import collect  # noqa: E402
 from dockopt.config import Config  # noqa: E402
 from dockopt.engine import DockerCLI  # noqa: E402
 from dockopt.fix import fix_text  # noqa: E402
@@ -86,7 +87,14 @@ def prepare(images: Sequence[CorpusImage], root: Path, unsafe: bool) -> dict[str
                 source, target = CORPUS_ROOT / image.project, root / variant / image.project
                 shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
         dockerfile = image.dockerfile_in(root / "after")
-        outcome = fix_text(dockerfile.read_text(encoding="utf-8"), Config(), unsafe=unsafe)
+        # Fixed as `dockopt fix PROJECT_DIR` would: the project is a repository (bases, build script).
+        _, inherited = collect((str(root / "before" / image.project),), Config())
+        outcome = fix_text(
+            dockerfile.read_text(encoding="utf-8"),
+            Config(),
+            unsafe=unsafe,
+            inherited=inherited.get(image.dockerfile_in(root / "before")),
+        )
         dockerfile.write_text(outcome.text, encoding="utf-8", newline="")
         applied[image.name] = tuple(dict.fromkeys(f.rule for f in outcome.applied))
     return applied

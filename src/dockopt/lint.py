@@ -76,8 +76,13 @@ def lint_tree(
     if not df.nodes:
         return result
     clear_memo()
-    ctx = FileContext(df, display_path, inherited.bases if inherited else None,
-                      inherited.build_args if inherited else None)  # fmt: skip
+    ctx = FileContext(
+        df,
+        display_path,
+        inherited.bases if inherited else None,
+        inherited.build_args if inherited else None,
+        inherited.base_of if inherited else (),
+    )
     suppressions = collect(df)
     for rule in rules:
         if config.ignored_for_path(display_path, rule.id):

@@ -151,3 +151,19 @@ def test_write_failure_keeps_the_original(tmp_path: Path, monkeypatch: pytest.Mo
         fix_command.write_atomically(path, "FROM scratch\n")
     assert path.read_text() == "FROM python:3.11-slim\nMAINTAINER me\n"
     assert [p.name for p in tmp_path.iterdir()] == ["Dockerfile"], "temporary file left behind"
+
+
+def test_a_base_image_of_the_repository_gets_no_user_switch(tmp_path: Path) -> None:
+    """Switching a base to a non-root user would break the installs of the images built on it."""
+    (tmp_path / "base").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "base" / "Dockerfile").write_text("FROM python:3.11-slim\nRUN pip install --no-cache-dir six==1.16.0\n")
+    (tmp_path / "app" / "Dockerfile").write_text(
+        'FROM corp/base:1\nRUN pip install --no-cache-dir idna==3.7\nCMD ["python"]\n'
+    )
+    (tmp_path / "build.sh").write_text("docker build -t corp/base:1 base\ndocker build -t corp/app:1 app\n")
+    result = CliRunner().invoke(main, ["fix", "--isolated", "--select", "DO401", "--unsafe-fixes", "--write", str(tmp_path)])
+    assert "USER" not in (tmp_path / "base" / "Dockerfile").read_text()
+    # the image that is run is still reported; only the base is left alone
+    assert "app/Dockerfile:1:1: remains: DO401" in result.output
+    assert "base/Dockerfile" not in result.output

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from dockopt.commands.lint import LintOptions, collect_files, exit_code, resolve_config
+from dockopt.commands.lint import LintOptions, collect, exit_code, resolve_config
 from dockopt.config import Config
 from dockopt.engine import DockerCLI, Engine
 from dockopt.errors import EXIT_ERROR, EXIT_FINDINGS, UsageError
@@ -43,7 +43,8 @@ def run_fix(
     out = stream or sys.stdout
     log = err or sys.stderr
     config = resolve_config(options.lint)
-    files = collect_files(options.lint.paths, config)
+    # A directory is a repository: fixes see what in-repo base images hand down, and which images are bases.
+    files, inherited = collect(options.lint.paths, config)
     if options.context is not None and not Path(options.context).is_dir():
         raise UsageError(f"--context {options.context}: no such directory")
     if options.verify_build and engine is None:
@@ -59,7 +60,9 @@ def run_fix(
             for error in df.errors:
                 log.write(f"{display}:{error.line}:{error.column}: DO900 {error.message} (not fixed)\n")
             continue
-        outcome = fix_text(df.text, config, unsafe=options.unsafe, display_path=display)
+        outcome = fix_text(
+            df.text, config, unsafe=options.unsafe, display_path=display, inherited=inherited.get(path)
+        )
         remaining.extend(outcome.remaining)
         if not outcome.changed:
             continue
@@ -134,7 +137,7 @@ def _verify(
     context = Path(options.context) if options.context is not None else path.parent
     if not options.unsafe:
         return verify_fixes(engine, path, context, outcome.text)
-    safe = fix_text(outcome.original, config, unsafe=False, display_path=display)
+    safe = fix_text(outcome.original, config, unsafe=False, display_path=display, inherited=outcome.inherited)
     declared = tuple(
         f"{f.rule} (line {f.line}): {f.fix.description}"
         for f in outcome.applied

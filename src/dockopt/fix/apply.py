@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from dockopt.config import Config
 from dockopt.findings import Edit, Finding, Fix, FixSafety
 from dockopt.lint import active_rules, lint_tree
+from dockopt.repo.inheritance import Inherited
 from dockopt.syntax import parse
 
 MAX_PASSES = 10
@@ -25,6 +26,7 @@ class FixOutcome:
     applied: list[Finding] = field(default_factory=list)  # findings whose fix was applied, in order
     remaining: list[Finding] = field(default_factory=list)  # findings left after the last pass
     passes: int = 0
+    inherited: Inherited | None = None  # what the repository said about the file's bases
 
     @property
     def changed(self) -> bool:
@@ -56,14 +58,20 @@ def apply_edits(text: str, fixes: Sequence[Fix]) -> tuple[str, list[int]]:
     return text, sorted(chosen)
 
 
-def fix_text(text: str, config: Config, unsafe: bool = False, display_path: str = "Dockerfile") -> FixOutcome:
+def fix_text(
+    text: str,
+    config: Config,
+    unsafe: bool = False,
+    display_path: str = "Dockerfile",
+    inherited: Inherited | None = None,
+) -> FixOutcome:
     """Fix ``text`` until no applicable fix remains (at most MAX_PASSES passes)."""
     allowed = {FixSafety.SAFE, FixSafety.UNSAFE} if unsafe else {FixSafety.SAFE}
     rules = active_rules(config)
-    outcome = FixOutcome(original=text, text=text)
+    outcome = FixOutcome(original=text, text=text, inherited=inherited)
     baseline_errors = len(parse(text).errors)
     for _ in range(MAX_PASSES):
-        result = lint_tree(parse(outcome.text, display_path), display_path, config, rules)
+        result = lint_tree(parse(outcome.text, display_path), display_path, config, rules, inherited)
         outcome.remaining = result.findings
         candidates = [f for f in result.findings if f.fix is not None and f.fix.safety in allowed]
         candidates.sort(key=lambda f: (f.location.line, f.location.column, f.rule))
@@ -76,5 +84,5 @@ def fix_text(text: str, config: Config, unsafe: bool = False, display_path: str 
         outcome.text = new_text
         outcome.passes += 1
     else:
-        outcome.remaining = lint_tree(parse(outcome.text, display_path), display_path, config, rules).findings
+        outcome.remaining = lint_tree(parse(outcome.text, display_path), display_path, config, rules, inherited).findings
     return outcome

@@ -23,6 +23,7 @@ class Inherited:
 
     bases: Mapping[str, BaseState]  # by the base reference as its FROM resolves it
     build_args: Mapping[str, str]
+    base_of: tuple[str, ...] = ()  # images of the repository built FROM this one
 
 
 def inherited_states(graph: ImageGraph) -> dict[str, Inherited]:
@@ -42,7 +43,7 @@ def inherited_states(graph: ImageGraph) -> dict[str, Inherited]:
                 bases[reference.resolved] = state
                 bases[repository_name(reference.resolved)] = state
         args = {k: v for k, v in image.args.items() if "$" not in v}
-        result.setdefault(image.dockerfile, Inherited(bases, args))
+        result.setdefault(image.dockerfile, Inherited(bases, args, tuple(graph.children(name))))
         df = load_file(graph.root / image.dockerfile, image.dockerfile)
         if df.errors or not df.nodes:
             continue

@@ -24,6 +24,7 @@ class FileContext:
     display_path: str
     bases: Mapping[str, BaseState] | None = None  # images built in the same repository, by reference
     build_args: Mapping[str, str] | None = None  # as the repository's build script/compose/bake passes them
+    base_of: tuple[str, ...] = ()  # images of the repository built FROM this file's image
 
     @cached_property
     def model(self) -> ImageModel:

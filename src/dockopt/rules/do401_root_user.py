@@ -42,6 +42,8 @@ class RootUser(Rule):
         it when no `USER` is set, or the last `USER` is `root` (or UID 0); and reports a `USER`
         that names an account no `useradd`/`adduser` in those stages creates, when the base is an
         official image whose accounts are known (a base from elsewhere may create it).
+        An image that other images of the same repository are built FROM is not reported: the
+        images built on it decide their user, and their installs still need root.
 
     Why is this bad?
         A process running as root inside the container is root on the host's kernel: a bug or
@@ -101,6 +103,8 @@ class RootUser(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         model = ctx.model
+        if ctx.base_of:
+            return  # a base image: the images built on it decide their user, and still need root to install
         final = model.final
         if final is None:
             return
