@@ -84,5 +84,6 @@ def fix_text(
         outcome.text = new_text
         outcome.passes += 1
     else:
-        outcome.remaining = lint_tree(parse(outcome.text, display_path), display_path, config, rules, inherited).findings
+        final = lint_tree(parse(outcome.text, display_path), display_path, config, rules, inherited)
+        outcome.remaining = final.findings
     return outcome
