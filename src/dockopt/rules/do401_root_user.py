@@ -70,13 +70,14 @@ class RootUser(Rule):
         ```
 
     Fix safety:
-        Unsafe, and offered only for a final stage with no USER at all. The fix inserts, before
-        the first CMD/ENTRYPOINT of the final stage (or at its end when a RUN follows them), a
+        Unsafe, and offered only for a final stage with no USER at all. The fix inserts a
         comment line and a RUN that creates the system group and user `app` with UID/GID 10001
         (`groupadd`/`useradd` on Debian and Ubuntu bases, busybox `addgroup`/`adduser` on
         Alpine) and gives it the WORKDIR (`chown app:app`, the directory only, not what was
-        copied into it; a system directory such as /usr/local or /tmp is left alone), then
-        `USER app`. When the image already creates exactly one account (here or in a base image
+        copied into it; a system directory such as /usr/local or /tmp is left alone). That RUN
+        goes before the stage's first COPY/ADD, so that a code change does not re-run it;
+        `USER app` goes before the first CMD/ENTRYPOINT (or at the stage's end when a RUN
+        follows them). When the image already creates exactly one account (here or in a base image
         of the same repository), it switches to that one instead of creating another. The
         program then runs without root: it cannot write files owned by root (what COPY put in
         place, volumes created by root), bind ports below 1024, or install packages at run
@@ -219,15 +220,36 @@ def _fix(ctx: FileContext, chain: list[StageModel]) -> Fix | None:
         account, owner = _ACCOUNT, f"{_ACCOUNT}:{_ACCOUNT}"
         commands += _CREATE[family]
     workdir = _workdir_at(ctx, anchor, before)
-    if workdir is not None:
-        commands.append(f"chown {owner} {shlex.quote(workdir)}")
+    chown = [f"chown {owner} {shlex.quote(workdir)}"] if workdir is not None else []
+    comment = f"# the application runs as {account}, not as root"
+    edits = []
+    early = _first_copy(final, anchor)
+    if commands and early is not None:
+        # The account is created before the sources are copied, so a code change does not re-run it.
+        if chown and ctx.state(early).workdir.rstrip("/") == workdir:
+            commands, chown = commands + chown, []
+        edits.append(_insert.insert_before(ctx.df, early, [comment, *_insert.continued(ctx.df, commands)]))
+        commands = []
+    commands += chown
     lines = [f"USER {account}"]
     if commands:  # a comment says why the step is there (and keeps DO104 from joining it to the RUN above)
-        lines[:0] = [f"# the application runs as {account}, not as root", *_insert.continued(ctx.df, commands)]
-    edit = _insert.insert_before(ctx.df, anchor, lines) if before else _insert.insert_after(ctx.df, anchor, lines)
+        lines[:0] = [comment, *_insert.continued(ctx.df, commands)]
+    edits.append(
+        _insert.insert_before(ctx.df, anchor, lines) if before else _insert.insert_after(ctx.df, anchor, lines)
+    )
     created = "create the system user app (UID 10001), " if account == _ACCOUNT and owner != account else ""
     given = f"give it {workdir}, " if workdir is not None else ""
-    return Fix(FixSafety.UNSAFE, f"{created}{given}run as USER {account}", (edit,))
+    return Fix(FixSafety.UNSAFE, f"{created}{given}run as USER {account}", tuple(edits))
+
+
+def _first_copy(final: StageModel, anchor: Instruction) -> Instruction | None:
+    """The first COPY/ADD of the final stage before ``anchor`` (where the sources come in), if any."""
+    for ins in final.stage.instructions:
+        if ins is anchor:
+            return None
+        if ins.keyword in ("COPY", "ADD"):
+            return ins
+    return None
 
 
 def _user_position(final: StageModel) -> tuple[Instruction, bool]:
