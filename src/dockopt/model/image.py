@@ -10,7 +10,7 @@ Rules read this model; they never re-implement inheritance or quoting.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from dockopt.model.references import repository_name
@@ -116,6 +116,7 @@ class StageModel:
     in_final_image: bool = False  # the final stage, or a stage it is built FROM
     copied_by: list[int] = field(default_factory=list)  # indexes of stages that COPY --from this one
     users_created: set[str] = field(default_factory=set)  # by useradd/adduser in this stage or its parents
+    end: BaseState = field(default_factory=BaseState)  # ENV, USER, WORKDIR, SHELL after its last instruction
 
     @property
     def index(self) -> int:
@@ -234,11 +235,8 @@ class ImageModel:
 
     def _walk(self, model: StageModel) -> None:
         if model.parent is not None:
-            env, origin, user, workdir, shell = _stage_end(model.parent, self)
-            model.base = BaseState(
-                env=env, env_origin=origin, user=user, workdir=workdir, shell=shell,
-                users=frozenset(model.parent.users_created) | model.parent.base.users, known=True,
-            )  # fmt: skip
+            parent = model.parent
+            model.base = replace(parent.end, users=frozenset(parent.users_created) | parent.base.users)
         base = model.base
         env = dict(base.env)
         origin = dict(base.env_origin)
@@ -266,33 +264,15 @@ class ImageModel:
                 workdir = _join(workdir, values[0])
             elif ins.keyword == "SHELL" and ins.exec_args:
                 shell = ins.exec_args
+        # Only what ENV set (or the base had) is handed on; ARG values stay in the stage's own states.
+        end_origin = {name: where for name, where in origin.items() if name in env or name in base.env_origin}
+        model.end = BaseState(
+            env=env, env_origin=end_origin, user=user, workdir=workdir, shell=shell, known=True
+        )  # fmt: skip
         self._state_by_offset[model.stage.from_instruction.span.start] = State(
             model.stage.from_instruction, model, dict(base.env), dict(base.env_origin), base.user, base.workdir,
             base.shell, (),
         )  # fmt: skip
-
-
-def _stage_end(
-    model: StageModel, image: ImageModel
-) -> tuple[dict[str, str], dict[str, str], str | None, str, tuple[str, ...]]:
-    env = dict(model.base.env)
-    origin = dict(model.base.env_origin)
-    user, workdir, shell = model.base.user, model.base.workdir, model.base.shell
-    for state in model.states:
-        ins = state.instruction
-        expanded = image.expansion.at(ins)
-        values = expanded.values if expanded.values is not None else ins.values
-        if ins.keyword == "ENV":
-            for name, value in zip(values[0::2], values[1::2], strict=False):
-                env[name] = value
-                origin[name] = f"line {image.env_line(ins, name)}"
-        elif ins.keyword == "USER" and values:
-            user = values[0]
-        elif ins.keyword == "WORKDIR" and values:
-            workdir = _join(workdir, values[0])
-        elif ins.keyword == "SHELL" and ins.exec_args:
-            shell = ins.exec_args
-    return env, origin, user, workdir, shell
 
 
 def _where(variable: Variable) -> str:

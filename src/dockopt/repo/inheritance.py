@@ -8,7 +8,7 @@ model starts from. Images are processed in build order, so a chain of bases accu
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from dockopt.model import BaseState, ImageModel, StageModel
 from dockopt.model.references import repository_name
@@ -52,50 +52,32 @@ def inherited_states(graph: ImageGraph) -> dict[str, Inherited]:
 
 
 def _final_state(model: ImageModel, display_path: str) -> BaseState:
+    """The final stage's end state, with origins named by file, plus accounts and pip packages."""
     final = model.final
     if final is None:
         return BaseState()
-    env: dict[str, str] = dict(final.base.env)
-    origin: dict[str, str] = dict(final.base.env_origin)
-    user, workdir, shell = final.base.user, final.base.workdir, final.base.shell
-    packages = set(final.base.packages)
     chain: list[StageModel] = []
     stage: StageModel | None = final
     while stage is not None:
         chain.insert(0, stage)
         stage = stage.parent
-    if chain[0] is not final:
-        root = chain[0]
-        env, origin = dict(root.base.env), dict(root.base.env_origin)
-        user, workdir, shell = root.base.user, root.base.workdir, root.base.shell
-        packages = set(root.base.packages)
+    packages = set(chain[0].base.packages)
     for stage in chain:
         for state in stage.states:
-            ins = state.instruction
-            expanded = model.expansion.at(ins)
-            values = expanded.values if expanded.values is not None else ins.values
-            if ins.keyword == "ENV":
-                for name, value in zip(values[0::2], values[1::2], strict=False):
-                    env[name] = value
-                    origin[name] = f"{display_path}:{model.env_line(ins, name)}"
-            elif ins.keyword == "USER" and values:
-                user = values[0]
-            elif ins.keyword == "WORKDIR" and values:
-                workdir = values[0] if values[0].startswith("/") else workdir.rstrip("/") + "/" + values[0]
-            elif ins.keyword == "SHELL" and ins.exec_args:
-                shell = ins.exec_args
-            elif ins.keyword == "RUN":
-                packages |= _pip_packages(model, ins, state.env)
-    return BaseState(
-        env=env,
-        env_origin=origin,
-        user=user,
-        workdir=workdir,
-        shell=shell,
-        users=frozenset(final.users_created) | final.base.users | (chain[0].base.users if chain else frozenset()),
+            if state.instruction.keyword == "RUN":
+                packages |= _pip_packages(model, state.instruction, state.env)
+    end = final.end
+    return replace(
+        end,
+        env_origin={name: _in_file(where, display_path) for name, where in end.env_origin.items()},
+        users=frozenset(final.users_created) | final.base.users | chain[0].base.users,
         packages=frozenset(packages),
-        known=True,
     )
+
+
+def _in_file(where: str, display_path: str) -> str:
+    """``line 7`` (within the model's own file) -> ``docker/base/Dockerfile:7``; other origins as they are."""
+    return f"{display_path}:{where[5:]}" if where.startswith("line ") else where
 
 
 def _pip_packages(model: ImageModel, ins: Instruction, env: Mapping[str, str]) -> set[str]:
