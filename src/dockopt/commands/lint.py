@@ -71,8 +71,9 @@ def collect(paths: tuple[str, ...], config: Config) -> tuple[list[tuple[Path, st
             found_files = list(find_dockerfiles(path, config.is_excluded))
             for found in found_files:
                 _add(files, seen, found)
-            if found_files and discover(path).builds:
-                for dockerfile, state in inherited_states(build_graph(path)).items():
+            discovery = discover(path) if found_files else None
+            if discovery is not None and discovery.builds:
+                for dockerfile, state in inherited_states(build_graph(path, discovery)).items():
                     inherited[path / dockerfile] = state
         elif path.exists() or path.is_symlink():
             _add(files, seen, path)

@@ -266,9 +266,9 @@ class _Node:
             self.contexts.setdefault(key, value)
 
 
-def build_graph(root: Path) -> ImageGraph:
-    """The image graph of the repository at ``root`` (a directory)."""
-    found = discover(root)
+def build_graph(root: Path, found: Discovery | None = None) -> ImageGraph:
+    """The image graph of the repository at ``root`` (a directory); ``found``: its discovery, if already made."""
+    found = found if found is not None else discover(root)
     dockerfiles = {relative_path(root, path): path for path in find_dockerfiles(root)}
     nodes = _nodes(found.builds, dockerfiles)
     parsed: dict[str, Dockerfile] = {}
