@@ -36,7 +36,7 @@ from dockopt.repo.compose import is_compose_name, load_compose
 from dockopt.repo.discovery import SKIPPED_DIRS, find_dockerfiles
 from dockopt.repo.scripts import Rewrite, is_script_name, load_script
 from dockopt.shell.packages import PackageOperation, classify
-from dockopt.shell.requirements import canonical_name, parse_requirement
+from dockopt.shell.requirements import canonical_name, logical_lines, parse_requirement
 from dockopt.syntax import Dockerfile, Instruction, load_file
 from dockopt.syntax.expand import expand_word
 
@@ -782,19 +782,7 @@ def _requirements_file(path: Path, seen: set[Path]) -> Iterator[tuple[Path, int,
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return
-    pending = ""
-    start = 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        if not pending:
-            start = number
-        line = re.split(r"(?:^|\s)#", raw, maxsplit=1)[0].rstrip()
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        line = (pending + line).strip()
-        pending = ""
-        if not line:
-            continue
+    for start, _, _, line in logical_lines(text):
         option = re.match(r"(-r|--requirement)(?:\s+|=)?(\S+)", line)
         if option is not None:
             yield from _requirements_file(path.parent / option.group(2), seen)

@@ -22,7 +22,7 @@ from dockopt.rules._repo import (
 from dockopt.rules.base import RepositoryRule
 from dockopt.rules.context import FileContext, RepositoryContext
 from dockopt.shell.packages import Action, PackageOperation, classify
-from dockopt.shell.requirements import canonical_name, parse_requirement
+from dockopt.shell.requirements import canonical_name, logical_lines, parse_requirement
 from dockopt.syntax import Instruction
 
 _MANAGERS = {"pip": "python", "uv": "python", "conda": "conda"}
@@ -285,19 +285,7 @@ def _requirement_pins(repo: RepositoryContext, path: str) -> tuple[list[Pin], li
     pins: list[Pin] = []
     included: list[str] = []
     directory = posixpath.dirname(path)
-    pending = ""
-    start = 0
-    for number, raw in enumerate(text.splitlines(), 1):
-        if not pending:
-            start = number
-        line = re.split(r"(?:^|\s)#", raw, maxsplit=1)[0].rstrip()
-        if line.endswith("\\"):
-            pending += line[:-1] + " "
-            continue
-        line = (pending + line).strip()
-        pending = ""
-        if not line:
-            continue
+    for start, number, raw, line in logical_lines(text):
         include = _INCLUDE.match(line)
         if include is not None:
             target = posixpath.normpath(posixpath.join(directory, include.group(1)))

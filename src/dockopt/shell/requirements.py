@@ -7,6 +7,7 @@ continuations) are not parsed here.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
@@ -74,3 +75,27 @@ def requirement_from_url(url: str) -> Requirement | None:
     if filename.endswith(".whl") and "-" in filename:
         return Requirement(canonical_name(filename.split("-", 1)[0]), url=url)
     return None
+
+
+def logical_lines(text: str) -> Iterator[tuple[int, int, str, str]]:
+    """The lines of a requirements file as pip reads them: comments dropped, ``\\`` continuations joined.
+
+    Yields (first line, last line, the last physical line as written, the joined text); blank lines
+    are skipped.
+    """
+    pending = ""
+    start = 0
+    for number, raw in enumerate(text.splitlines(), 1):
+        if not pending:
+            start = number
+        line = _COMMENT.split(raw, maxsplit=1)[0].rstrip()
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        line = (pending + line).strip()
+        pending = ""
+        if line:
+            yield start, number, raw, line
+
+
+_COMMENT = re.compile(r"(?:^|\s)#")
