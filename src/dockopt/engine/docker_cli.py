@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from dockopt.engine.base import BuildResult, Engine, ImageInfo
+from dockopt.engine.build_process import BuildProcess, BuildRequest
 from dockopt.engine.filesystem import Entry, read_filesystem
 from dockopt.engine.progress import parse_progress
 from dockopt.errors import EngineError
@@ -89,39 +90,39 @@ class DockerCLI(Engine):
         no_cache: bool = False,
         target: str | None = None,
     ) -> BuildResult:
-        if not context.is_dir():
-            raise EngineError(f"build context {context} is not a directory")
+        request = BuildRequest(context, dockerfile, (tag,), dict(build_args or {}), no_cache, target)
+        start = time.monotonic()
+        process = self.start_build(request)
+        try:
+            log = "".join(line + "\n" for line in process.lines())
+            code = process.wait()
+        except BaseException:
+            process.stop()  # Ctrl-C: the client runs in its own process group, so nothing else stops it
+            raise
+        seconds = time.monotonic() - start
+        image_id = self.inspect(tag).id if code == 0 else None
+        return BuildResult(tag, code, seconds, log, tuple(parse_progress(log)), image_id)
+
+    def start_build(self, request: BuildRequest) -> BuildProcess:
+        """Start building ``request`` with ``--progress=plain``; the caller reads its lines and waits for it."""
+        if not request.context.is_dir():
+            raise EngineError(f"build context {request.context} is not a directory")
         self._check_engine()
-        args = dict(build_args or {})
         command = [self.client, "buildx", "build", "--load"] if self._has_buildx() else [self.client, "build"]
-        command += ["--progress=plain", "--file", str(dockerfile), "--tag", tag]
-        for name, value in args.items():
+        command += ["--progress=plain", "--file", str(request.dockerfile)]
+        for tag in request.tags:
+            command += ["--tag", tag]
+        for name, value in request.build_args.items():
             command += ["--build-arg", f"{name}={value}"]
         for name in PROXY_ARGS:
-            if name in os.environ and name not in args:
+            if name in os.environ and name not in request.build_args:
                 command += ["--build-arg", name]  # the value comes from the environment
-        if no_cache:
+        if request.no_cache:
             command.append("--no-cache")
-        if target:
-            command += ["--target", target]
-        command.append(str(context))
-        start = time.monotonic()
-        try:
-            proc = subprocess.run(
-                command,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "DOCKER_BUILDKIT": "1"},
-                text=True,
-                errors="replace",
-                check=False,
-            )
-        except OSError as exc:
-            raise EngineError(f"cannot run {self.client}: {exc}") from exc
-        seconds = time.monotonic() - start
-        image_id = self.inspect(tag).id if proc.returncode == 0 else None
-        steps = tuple(parse_progress(proc.stdout))
-        return BuildResult(tag, proc.returncode, seconds, proc.stdout, steps, image_id)
+        if request.target:
+            command += ["--target", request.target]
+        command.append(str(request.context))
+        return BuildProcess(command, {**os.environ, "DOCKER_BUILDKIT": "1"})
 
     def inspect(self, image: str) -> ImageInfo:
         self._check_engine()
