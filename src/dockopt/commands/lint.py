@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,6 +66,7 @@ def collect(paths: tuple[str, ...], config: Config) -> tuple[list[tuple[Path, st
     files: list[tuple[Path, str]] = []
     inherited: dict[Path, Inherited] = {}
     seen: set[Path] = set()
+    _resolved_directory.cache_clear()  # the tree may have changed since the last call in this process
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -83,16 +85,29 @@ def collect(paths: tuple[str, ...], config: Config) -> tuple[list[tuple[Path, st
 
 
 def _add(files: list[tuple[Path, str]], seen: set[Path], path: Path) -> None:
-    key = path.resolve()
+    key = _resolved(path)
     if key in seen:
         return
     seen.add(key)
-    files.append((path, _display(path)))
+    files.append((path, _display(path, key)))
 
 
-def _display(path: Path) -> str:
+def _resolved(path: Path) -> Path:
+    # Resolving every component of every file costs more than linting small files: a file that is not a
+    # symlink resolves to its resolved directory plus its name, and directories repeat.
+    if path.is_symlink() or path.name in ("", ".", ".."):
+        return path.resolve()
+    return _resolved_directory(str(path.parent)) / path.name
+
+
+@functools.lru_cache(maxsize=4096)
+def _resolved_directory(directory: str) -> Path:
+    return Path(directory).resolve()
+
+
+def _display(path: Path, resolved: Path | None = None) -> str:
     try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+        return (resolved or path.resolve()).relative_to(_resolved_directory(str(Path.cwd()))).as_posix()
     except ValueError:
         return path.as_posix()
 

@@ -157,8 +157,9 @@ def _context_uses(repo: RepositoryContext) -> list[ContextUse]:
                 context = clean_context(build.context)
                 if context is not None:
                     found.setdefault((image.dockerfile, context), []).append(build)
+    declared = {dockerfile for dockerfile, _ in found}
     for dockerfile in repo.dockerfiles:
-        if not any(key[0] == dockerfile for key in found):
+        if dockerfile not in declared:
             found[(dockerfile, posixpath.dirname(dockerfile) or ".")] = []
     uses = [
         ContextUse(dockerfile, context, tuple(sorted(builds, key=lambda b: (b.source, b.line, b.order))))
