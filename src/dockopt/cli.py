@@ -185,6 +185,37 @@ def graph(root: str, output_format: str, output: str | None, color: bool | None)
 
 
 @main.command()
+@click.argument("root")
+@click.option("--only", multiple=True, help="Build only these images (names as `dockopt graph` shows them).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Images built at once.")
+@click.option("--no-cache", is_flag=True, help="Build without the layer cache.")
+@click.option("--results", type=click.Path(dir_okay=False), help="Write the results to this JSON file (merged).")
+@click.option(
+    "--rebuild-after-change",
+    "rebuild_after_change",
+    metavar="PATH",
+    help="Also time each image: cold, warm, after a comment is added to PATH, and to a dependency manifest.",
+)
+@click.option("--manifest", help="The dependency manifest to change (default: found in the Dockerfile's COPY).")
+@click.option("--color/--no-color", default=None, help="Force colour on or off.")
+def build(
+    root: str,
+    only: tuple[str, ...],
+    jobs: int,
+    no_cache: bool,
+    results: str | None,
+    rebuild_after_change: str | None,
+    manifest: str | None,
+    color: bool | None,
+) -> None:
+    """Build every image of a repository in dependency order with BuildKit; record timings and cache hits."""
+    from dockopt.commands.build import BuildOptions, run_build
+
+    options = BuildOptions(root, _csv(only), jobs, no_cache, results, rebuild_after_change, manifest, color)
+    _guard(lambda: run_build(options))
+
+
+@main.command()
 @click.argument("directory")
 @click.option("--dockerfile", help="The Dockerfile whose COPY/ADD and ignore file count (default: DIR/Dockerfile).")
 @click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)

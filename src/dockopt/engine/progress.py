@@ -101,3 +101,32 @@ def _record(vertex: _Vertex, body: str) -> None:
         vertex.error = error.group(1) or ""
     else:
         vertex.output.append(_TIMESTAMP.sub("", body, count=1))
+
+
+class ProgressTracker:
+    """Follows a build's plain-progress lines as they arrive: which step is running now.
+
+    ``feed`` returns the step to show after each line: the most recently started vertex that has not
+    finished, else the last one that did (a build's last step stays shown until it ends).
+    """
+
+    def __init__(self) -> None:
+        self._names: dict[int, str] = {}
+        self._running: list[int] = []
+        self._last = ""
+
+    def feed(self, line: str) -> str:
+        match = _LINE.match(line)
+        if match:
+            number, body = int(match.group(1)), match.group(2)
+            if number not in self._names:
+                self._names[number] = body
+                self._running.append(number)
+            elif number in self._running and _finishes(body):
+                self._running.remove(number)
+                self._last = self._names[number]
+        return self._names[self._running[-1]] if self._running else self._last
+
+
+def _finishes(body: str) -> bool:
+    return body in ("CACHED", "CANCELED") or bool(_DONE.match(body) or _ERROR.match(body))
