@@ -74,7 +74,9 @@ class BaseState:
     known: bool = False  # False for external images: nothing is known about them
 
 
-@dataclass(frozen=True)
+# Not frozen (treat as immutable): a frozen dataclass's __init__ is 4x slower, and lint makes these by the
+# hundred thousand. Hashable all the same.
+@dataclass(unsafe_hash=True)
 class State:
     """What is in force when an instruction runs (before its own effect)."""
 

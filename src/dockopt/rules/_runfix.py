@@ -57,8 +57,25 @@ class Body:
     end: int
 
 
+# Several fixes ask for the same RUN's body: each is parsed once. The instruction is kept with its body,
+# so its id cannot be reused while the entry exists.
+_BODIES: dict[int, tuple[Instruction, Body | None]] = {}
+_BODIES_LIMIT = 4096
+
+
 def body(ins: Instruction) -> Body | None:
     """The structure of a shell-form RUN without heredocs, or None when it cannot be known."""
+    known = _BODIES.get(id(ins))
+    if known is not None and known[0] is ins:
+        return known[1]
+    if len(_BODIES) >= _BODIES_LIMIT:
+        _BODIES.clear()
+    found = _body(ins)
+    _BODIES[id(ins)] = (ins, found)
+    return found
+
+
+def _body(ins: Instruction) -> Body | None:
     if ins.keyword != "RUN" or ins.form is not Form.SHELL or ins.heredocs or ins.arguments_span is None:
         return None
     arguments = ins.arguments
@@ -91,7 +108,7 @@ def body(ins: Instruction) -> Body | None:
     return Body(
         statements=tuple(Element(start_of(n), end_of(n)) for n in elements),
         chain=chain,
-        clean_end=root.children[-1].type not in (";", "&") and not _has(root, "comment"),
+        clean_end=root.children[-1].type not in (";", "&") and not (b"#" in data and _has(root, "comment")),
         stateful=_stateful(root),
         start=start_of(named[0]),
         end=end_of(named[-1]),

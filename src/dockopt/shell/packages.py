@@ -101,7 +101,9 @@ class SpecifierRedirect:
         return self.redirects[-1].end
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (treat as immutable): a frozen dataclass's __init__ is 4x slower, and lint makes these by the
+# hundred thousand. Hashable all the same.
+@dataclass(slots=True, unsafe_hash=True)
 class PackageOperation:
     """A package-manager command: what it installs (or removes, cleans…), how, and where its cache goes.
 

@@ -14,7 +14,9 @@ from enum import Enum
 from dockopt.syntax.source import LineIndex, Position
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (treat as immutable): a frozen dataclass's __init__ is 4x slower, and lint makes these by the
+# hundred thousand. Hashable all the same.
+@dataclass(slots=True, unsafe_hash=True)
 class Span:
     """Half-open character range ``[start, end)`` in the source text."""
 
@@ -33,7 +35,9 @@ class LineKind(Enum):
     TERMINATOR = "terminator"  # the line that ends a heredoc
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (treat as immutable): a frozen dataclass's __init__ is 4x slower, and lint makes these by the
+# hundred thousand. Hashable all the same.
+@dataclass(slots=True, unsafe_hash=True)
 class PhysicalLine:
     """One line of the source as it belongs to an instruction.
 
@@ -46,7 +50,9 @@ class PhysicalLine:
     full: Span
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (treat as immutable): a frozen dataclass's __init__ is 4x slower, and lint makes these by the
+# hundred thousand. Hashable all the same.
+@dataclass(slots=True, unsafe_hash=True)
 class Flag:
     """An instruction flag such as ``--mount=type=cache,target=/root/.cache``.
 
