@@ -216,6 +216,23 @@ def build(
 
 
 @main.command()
+@click.argument("before")
+@click.argument("after")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(("text", "markdown", "json")),
+    default="text",
+    show_default=True,
+)
+def compare(before: str, after: str, output_format: str) -> None:
+    """The before/after table of two results files: sizes, waste, heavy packages, build and rebuild times."""
+    from dockopt.commands.compare import CompareOptions, run_compare
+
+    _guard(lambda: run_compare(CompareOptions(before, after, output_format)))
+
+
+@main.command()
 @click.argument("directory")
 @click.option("--dockerfile", help="The Dockerfile whose COPY/ADD and ignore file count (default: DIR/Dockerfile).")
 @click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
