@@ -155,31 +155,10 @@ class ConflictingPins(RepositoryRule):
         return DockerfilePins(tuple(pins), tuple(files))
 
     def check_repository(self, repo: RepositoryContext) -> Iterator[Finding]:
-        facts = {path: fact for path, fact in repo.facts_of(self.id).items() if isinstance(fact, DockerfilePins)}
-        pins: list[Pin] = []
-        for path in sorted(facts):
-            pins += [p if p.file == path else _moved(p, path) for p in facts[path].pins]
-        tree = repository_tree(repo)
-        requirement_files = [p for p in tree.files if _is_requirement_file(p)]
-        if any(fact.requirement_files for fact in facts.values()):
-            requirement_files += self._installed_files(repo, facts)
-        seen: set[str] = set()
-        pending = list(dict.fromkeys(requirement_files))
-        while pending:
-            path = pending.pop(0)
-            if path in seen:
-                continue
-            seen.add(path)
-            found, included = _requirement_pins(repo, path)
-            pins += found
-            pending += [p for p in included if p not in seen]
-        for path in tree.files:
-            if path.rpartition("/")[2].lower() in _VERSION_LISTS:
-                pins += _version_list_pins(repo, path)
-        yield from self._report(repo, pins)
+        yield from self._report(repo, repository_pins(repo))
 
     @staticmethod
-    def _installed_files(repo: RepositoryContext, facts: dict[str, DockerfilePins]) -> list[str]:
+    def installed_files(repo: RepositoryContext, facts: dict[str, DockerfilePins]) -> list[str]:
         """The repository files the Dockerfiles install with ``-r``/``-c``, through their build contexts."""
         contexts: dict[str, list[str]] = {}
         for use in context_uses(repo):
@@ -236,6 +215,32 @@ class ConflictingPins(RepositoryRule):
                 yield self.finding_in(repo, file, line, message, column=first.column, end_column=last.end_column)
             else:
                 yield self.finding_in(repo, file, line, message, column=first.column)
+
+
+def repository_pins(repo: RepositoryContext) -> list[Pin]:
+    """Every exact pin of the repository: Dockerfiles (facts DO605 collected), requirement files, version lists."""
+    facts = {path: fact for path, fact in repo.facts_of(ConflictingPins.id).items() if isinstance(fact, DockerfilePins)}
+    pins: list[Pin] = []
+    for path in sorted(facts):
+        pins += [p if p.file == path else _moved(p, path) for p in facts[path].pins]
+    tree = repository_tree(repo)
+    requirement_files = [p for p in tree.files if _is_requirement_file(p)]
+    if any(fact.requirement_files for fact in facts.values()):
+        requirement_files += ConflictingPins.installed_files(repo, facts)
+    seen: set[str] = set()
+    pending = list(dict.fromkeys(requirement_files))
+    while pending:
+        path = pending.pop(0)
+        if path in seen:
+            continue
+        seen.add(path)
+        found, included = _requirement_pins(repo, path)
+        pins += found
+        pending += [p for p in included if p not in seen]
+    for path in tree.files:
+        if path.rpartition("/")[2].lower() in _VERSION_LISTS:
+            pins += _version_list_pins(repo, path)
+    return pins
 
 
 def _message_part(pin: Pin, others: list[Pin]) -> str:
