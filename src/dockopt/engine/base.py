@@ -9,12 +9,14 @@ with ``ok`` False, not an error.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from dockopt.engine.filesystem import Entry
+from dockopt.engine.layers import SavedImage
 from dockopt.engine.progress import BuildStep, StepStatus
+from dockopt.errors import EngineError
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +77,10 @@ class Engine(ABC):
     @abstractmethod
     def image_filesystem(self, image: str) -> dict[str, Entry]:
         """The final filesystem of ``image`` (all layers applied), by absolute path."""
+
+    def saved_images(self, images: Sequence[str], *, hash_contents: bool = False) -> list[SavedImage]:  # noqa: ARG002
+        """The layers of ``images`` as ``docker save`` exports them, read in one pass (engine/layers.py).
+
+        ``hash_contents`` asks for every file's SHA-256. An engine that cannot export images keeps this default.
+        """
+        raise EngineError(f"{type(self).__name__} cannot export {', '.join(images)}")

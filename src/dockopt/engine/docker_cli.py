@@ -21,6 +21,7 @@ from typing import Any
 from dockopt.engine.base import BuildResult, Engine, ImageInfo
 from dockopt.engine.build_process import BuildProcess, BuildRequest
 from dockopt.engine.filesystem import Entry, read_filesystem
+from dockopt.engine.layers import SavedImage, read_saved_images
 from dockopt.engine.progress import parse_progress
 from dockopt.errors import EngineError
 
@@ -155,6 +156,24 @@ class DockerCLI(Engine):
         finally:
             self._docker("rm", "--force", container)
 
+    def saved_images(self, images: Sequence[str], *, hash_contents: bool = False) -> list[SavedImage]:
+        self._check_engine()
+        # One `docker save` for all images: a layer they share comes once; its stream is read as it is written.
+        proc = subprocess.Popen([self.client, "save", *images], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout is not None  # stdout=PIPE
+        try:
+            saved = read_saved_images(proc.stdout, hash_contents=hash_contents)
+        except BaseException as exc:
+            proc.kill()  # it would block forever on a pipe nobody reads
+            _, stderr = proc.communicate()
+            if isinstance(exc, EngineError) and stderr.strip():  # the stream broke because docker failed
+                raise _save_failed(images, stderr) from exc
+            raise
+        _, stderr = proc.communicate()
+        if proc.returncode != 0:
+            raise _save_failed(images, stderr)
+        return saved
+
     def _export(self, container: str, image: str) -> dict[str, Entry]:
         proc = subprocess.Popen([self.client, "export", container], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         assert proc.stdout is not None  # stdout=PIPE
@@ -197,6 +216,10 @@ def _run(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise EngineError(f"cannot run {command[0]}: {exc}") from exc
+
+
+def _save_failed(images: Sequence[str], stderr: bytes) -> EngineError:
+    return EngineError(f"cannot save {', '.join(images)}: {_last_line(stderr.decode(errors='replace'))}")
 
 
 def _last_line(text: str) -> str:
