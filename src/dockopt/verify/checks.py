@@ -43,7 +43,7 @@ def check_rules(facts: RepositoryFacts, check: Check) -> Outcome:
         findings = [f for f in findings if f.file in in_images]
     else:
         outcome = _per_dockerfile(facts, names, findings)
-    outcome.evidence[:0] = [finding_evidence(f) for f in findings]
+    outcome.evidence[:0] = list(dict.fromkeys(finding_evidence(f) for f in findings))
     outcome.actions = actions_for(findings)
     return outcome
 

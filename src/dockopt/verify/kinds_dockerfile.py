@@ -24,6 +24,7 @@ from dockopt.verify.sites import CommandSite, final_instructions, lineage, packa
 PYTHON_MANAGERS = frozenset({"pip", "uv", "poetry", "conda"})
 DEPENDENCY_MANAGERS = PYTHON_MANAGERS | {"npm", "yarn", "pnpm"}
 SYSTEM_MANAGERS = frozenset({"apt", "apk", "dnf", "yum", "microdnf", "zypper"})
+VERBS = frozenset({"install", "add", "sync", "upgrade", "ci", "i", "update", "wheel", "download"})
 INSTALLER_TOOLING = frozenset({"pip", "setuptools", "wheel", "uv", "poetry", "pipx"})
 _MANIFEST_NAMES = (
     "requirements*.txt", "constraints*.txt", "*.lock", "pyproject.toml", "setup.py", "setup.cfg", "pipfile",
@@ -68,7 +69,7 @@ def cache_mounts(facts: RepositoryFacts, check: Check) -> Outcome:
         if Flag.NO_INDEX in operation.flags or _only_tooling(operation):
             continue  # nothing is downloaded, or only the installer itself
         total += 1
-        name = f"`{spelling(site.command)}`"
+        name = f"`{spelling(site.command, VERBS)}`"
         mounts = [cache_mount(site.state, d, operation.manager) for d in operation.cache_dirs]
         mounted = [m for m in mounts if m is not None]
         has_mount = bool(mounts) and len(mounted) == len(mounts)
@@ -206,7 +207,7 @@ def requirement_files(facts: RepositoryFacts, check: Check) -> Outcome:  # noqa:
         if operation.manager not in PYTHON_MANAGERS or operation.action not in INSTALLING or _only_tooling(operation):
             continue
         total += 1
-        name = f"`{spelling(site.command)}`"
+        name = f"`{spelling(site.command, VERBS)}`"
         named = [s for s in operation.packages if s.name not in INSTALLER_TOOLING]
         sources = [
             *operation.requirement_files,
@@ -252,7 +253,7 @@ def system_packages(facts: RepositoryFacts, check: Check) -> Outcome:  # noqa: A
         if not site.stage.in_final_image:
             continue  # a builder stage's packages never reach the image
         total += 1
-        name = f"`{spelling(site.command)}`"
+        name = f"`{spelling(site.command, VERBS)}`"
         found = facts.findings_at(rules, site.dockerfile, site.first_line, site.last_line)
         if not found:
             passed += 1

@@ -175,8 +175,8 @@ def heavy_packages_once(facts: RepositoryFacts, check: Check) -> Outcome:  # noq
                 )
             )
             continue
-        gaps += flagged
-        evidence += [finding_evidence(f) for f in flagged]
+        gaps += [f for f in flagged if f not in gaps]  # one finding can name several packages
+        evidence += [finding_evidence(f) for f in flagged if finding_evidence(f) not in evidence]
         flagged_files = {(f.file, f.line) for f in flagged}
         in_base = [s for s in sites if (s.file, s.line) not in flagged_files]
         if in_base:
