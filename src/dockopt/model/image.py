@@ -245,14 +245,21 @@ class ImageModel:
         user = base.user
         workdir = base.workdir
         shell = base.shell
+        # Instructions that change neither ENV nor ARG share the dicts of the one before them.
+        seen: Mapping[str, Variable] | None = None
+        visible: dict[str, str] = {}
+        visible_origin: dict[str, str] = {}
         for ins in model.stage.instructions:
             expanded = self.expansion.at(ins)
-            visible = dict(env)
-            for name, variable in expanded.env.items():
-                visible[name] = variable.value
-                origin.setdefault(name, _where(variable))
+            if expanded.env is not seen:
+                seen = expanded.env
+                visible = dict(env)
+                for name, variable in expanded.env.items():
+                    visible[name] = variable.value
+                    origin.setdefault(name, _where(variable))
+                visible_origin = dict(origin)
             mounts = _mounts(ins, expanded.flags) if ins.keyword == "RUN" else ()
-            state = State(ins, model, visible, dict(origin), user, workdir, shell, mounts)
+            state = State(ins, model, visible, visible_origin, user, workdir, shell, mounts)
             model.states.append(state)
             self._state_by_offset[ins.span.start] = state
             values = expanded.values if expanded.values is not None else ins.values
@@ -260,6 +267,7 @@ class ImageModel:
                 for name, value in zip(values[0::2], values[1::2], strict=False):
                     env[name] = value
                     origin[name] = f"line {self.env_line(ins, name)}"
+                seen = None
             elif ins.keyword == "USER" and values:
                 user = values[0]
             elif ins.keyword == "WORKDIR" and values:

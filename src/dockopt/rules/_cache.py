@@ -11,9 +11,8 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass
-from weakref import WeakKeyDictionary
 
-from dockopt.model import ImageModel, Mount, StageModel, State
+from dockopt.model import Mount, StageModel, State
 from dockopt.rules.context import FileContext
 from dockopt.shell import Command, Script
 from dockopt.shell.packages import Action, PackageOperation, classify
@@ -46,12 +45,9 @@ class Run:
         return self.state.instruction.start_line
 
 
-_OPERATIONS: WeakKeyDictionary[ImageModel, dict[int, tuple[PackageOperation, ...]]] = WeakKeyDictionary()
-
-
 def operations(ctx: FileContext, state: State, script: Script) -> tuple[PackageOperation, ...]:
     """The package-manager commands of one RUN, classified with the ENV/ARG in force and the user's home."""
-    by_instruction = _OPERATIONS.setdefault(ctx.model, {})
+    by_instruction: dict[int, tuple[PackageOperation, ...]] = ctx.memo("operations")
     key = state.instruction.span.start
     if key not in by_instruction:
         home = home_of(state)[0]

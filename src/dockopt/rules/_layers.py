@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import posixpath
 import re
-import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
 
-from dockopt.model import ImageModel, StageModel, State
+from dockopt.model import StageModel, State
 from dockopt.rules.context import FileContext
 from dockopt.shell import Command, Script
 from dockopt.shell.packages import (
@@ -83,14 +82,9 @@ def image_states(ctx: FileContext) -> Iterator[State]:
         yield from stage.states
 
 
-_CLASSIFIED: weakref.WeakKeyDictionary[ImageModel, dict[tuple[int, int, str], Classification | None]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
 def kind_of(ctx: FileContext, state: State, script: Script, command: Command) -> Classification | None:
     """``classify`` of a command of a RUN with the ENV and the home in force there, once per file."""
-    memo = _CLASSIFIED.setdefault(ctx.model, {})
+    memo: dict[tuple[int, int, str], Classification | None] = ctx.memo("classified")
     key = (command.start, command.end, command.name)
     if key not in memo:
         memo[key] = classify(command, script, env=state.env, home=home_of(state) or "/root")

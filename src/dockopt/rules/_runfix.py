@@ -45,16 +45,24 @@ class Element:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Body:
     """The shell text of a shell-form RUN: its top-level structure, in Dockerfile offsets."""
 
     statements: tuple[Element, ...]  # top-level statements (the elements of a chain, or those split by ;)
     chain: bool  # one statement list joined only by && (a single statement is a chain of one)
     clean_end: bool  # no trailing ;/&, no shell comment: text appended after it stays a separate command
-    stateful: bool  # a builtin or assignment at any level whose effect outlives its command
     start: int
     end: int
+    root: ts.Node  # the parsed shell, for the questions only some fixes ask
+    _stateful: bool | None = None
+
+    @property
+    def stateful(self) -> bool:
+        """A builtin or assignment at any level whose effect outlives its command (found when first asked)."""
+        if self._stateful is None:
+            self._stateful = _stateful(self.root)
+        return self._stateful
 
 
 # Several fixes ask for the same RUN's body: each is parsed once. The instruction is kept with its body,
@@ -109,9 +117,9 @@ def _body(ins: Instruction) -> Body | None:
         statements=tuple(Element(start_of(n), end_of(n)) for n in elements),
         chain=chain,
         clean_end=root.children[-1].type not in (";", "&") and not (b"#" in data and _has(root, "comment")),
-        stateful=_stateful(root),
         start=start_of(named[0]),
         end=end_of(named[-1]),
+        root=root,
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from dockopt.findings import Location
 from dockopt.model import BaseState, ImageModel, State
@@ -25,6 +25,15 @@ class FileContext:
     bases: Mapping[str, BaseState] | None = None  # images built in the same repository, by reference
     build_args: Mapping[str, str] | None = None  # as the repository's build script/compose/bake passes them
     base_of: tuple[str, ...] = ()  # images of the repository built FROM this file's image
+    # Answers several rules ask for (a RUN's package operations, a command's classification), by question.
+    _memos: dict[str, dict[Any, Any]] = field(default_factory=dict, repr=False, compare=False)
+
+    def memo(self, question: str) -> dict[Any, Any]:
+        """The answers to ``question`` found so far for this file (rule helpers fill it)."""
+        found = self._memos.get(question)
+        if found is None:
+            found = self._memos[question] = {}
+        return found
 
     @cached_property
     def model(self) -> ImageModel:

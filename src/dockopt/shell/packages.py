@@ -59,7 +59,9 @@ class Flag(StrEnum):
     GLOBAL = "global"  # npm/yarn/pnpm -g
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (treat as immutable): a frozen dataclass's __init__ is 4x slower, and lint makes these by the
+# hundred thousand. Hashable all the same.
+@dataclass(slots=True, unsafe_hash=True)
 class PackageSpec:
     """One package argument: ``numpy[extra]>=1.26``, ``curl=7.88.1-10``, ``@scope/pkg@^1.2``."""
 
@@ -298,7 +300,9 @@ def removed_later(script: Script, path: str, after_offset: int) -> bool:
 # -- arguments ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (treat as immutable): a frozen dataclass's __init__ is 4x slower, and lint makes these by the
+# hundred thousand. Hashable all the same.
+@dataclass(slots=True, unsafe_hash=True)
 class _Args:
     """Arguments read getopt-style: positionals, and options in order with their values."""
 
@@ -358,7 +362,9 @@ def _scan(words: Sequence[Word], takes_value: frozenset[str]) -> _Args:
     return _Args(tuple(positionals), tuple(options))
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (treat as immutable): a frozen dataclass's __init__ is 4x slower, and lint makes these by the
+# hundred thousand. Hashable all the same.
+@dataclass(slots=True, unsafe_hash=True)
 class _Call:
     command: Command
     tool: str  # pip for `python3 -m pip`, the command name otherwise
@@ -459,7 +465,9 @@ _PIP_ACTIONS = {
 _ARCHIVE_SUFFIXES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".zip", ".deb", ".rpm", ".apk")
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (treat as immutable): a frozen dataclass's __init__ is 4x slower, and lint makes these by the
+# hundred thousand. Hashable all the same.
+@dataclass(slots=True, unsafe_hash=True)
 class _Operands:
     packages: tuple[PackageSpec, ...] = ()
     local_paths: tuple[str, ...] = ()
@@ -812,11 +820,17 @@ def _apt(call: _Call) -> PackageOperation | None:
         call.command,
         "apt",
         action,
-        packages=tuple(replace(p, name=p.name.lower()) for p in packages),
+        packages=tuple(_lower_name(p) for p in packages),
         local_paths=paths,
         flags=flags,
         cache_dirs=("/var/cache/apt",) if action is Action.CLEAN else ("/var/cache/apt", "/var/lib/apt"),
     )
+
+
+def _lower_name(spec: PackageSpec) -> PackageSpec:
+    if spec.name.islower():
+        return spec
+    return PackageSpec(spec.word, spec.name.lower(), spec.specifier, spec.extras, spec.marker, spec.pinned)
 
 
 def _quiet_level(words: Sequence[Word]) -> int:

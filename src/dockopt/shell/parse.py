@@ -190,7 +190,9 @@ def parse_shell(text: str, to_source: Callable[[int], int] | None = None) -> Scr
     return script
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (treat as immutable): a frozen dataclass's __init__ is 4x slower, and lint makes these by the
+# hundred thousand. Hashable all the same.
+@dataclass(slots=True, unsafe_hash=True)
 class _Ctx:
     conditional: bool = False
     in_subshell: bool = False
@@ -202,9 +204,13 @@ class _Ctx:
     extra_words: tuple[Word, ...] = ()  # words tree-sitter put after a redirect target: still arguments
 
     def but(self, **changes: object) -> _Ctx:
-        values = {name: getattr(self, name) for name in self.__slots__}
-        values.update(changes)
-        return _Ctx(**values)
+        copy = _Ctx(
+            self.conditional, self.in_subshell, self.nested, self.in_pipeline, self.pipeline_index, self.negated,
+            self.redirects, self.extra_words,
+        )  # fmt: skip
+        for name, value in changes.items():
+            setattr(copy, name, value)
+        return copy
 
 
 class _Builder:
@@ -343,9 +349,11 @@ class _Builder:
                 words.append(self.word(child))
                 self.visit(child, ctx)
             else:
-                words.append(self.word(child))
-                for sub in _substitutions(child):
-                    self.visit(sub, ctx.but(nested=True, in_pipeline=False, redirects=()))
+                word = self.word(child)
+                words.append(word)
+                if "(" in word.raw or "`" in word.raw:  # else it holds no $(...), `...`, <(...) or >(...)
+                    for sub in _substitutions(child):
+                        self.visit(sub, ctx.but(nested=True, in_pipeline=False, redirects=()))
         words.extend(ctx.extra_words)
         if not words:
             return
@@ -450,7 +458,7 @@ class _Builder:
 
     def word(self, node: ts.Node) -> Word:
         raw = self.node_text(node)
-        text, quoted, dynamic = _unquote(node, self)
+        text, quoted, dynamic = _unquote(node, self, raw)
         return Word(text, raw, self.src(node.start_byte), self.src_end(node.end_byte), quoted, dynamic)
 
 
@@ -494,10 +502,11 @@ _DYNAMIC = frozenset(
 _WORD_NODES = frozenset({"word", "string", "raw_string", "concatenation", "number", "simple_expansion", "expansion"})
 
 
-def _unquote(node: ts.Node, builder: _Builder) -> tuple[str, bool, bool]:
-    """(text without quotes, was quoted, contains expansions)."""
+def _unquote(node: ts.Node, builder: _Builder, raw: str | None = None) -> tuple[str, bool, bool]:
+    """(text without quotes, was quoted, contains expansions); ``raw`` is the node's text when known."""
     kind = node.type
-    raw = builder.node_text(node)
+    if raw is None:
+        raw = builder.node_text(node)
     if kind == "raw_string":
         return raw[1:-1], True, False
     if kind == "string":
@@ -534,7 +543,7 @@ def _unquote(node: ts.Node, builder: _Builder) -> tuple[str, bool, bool]:
     if kind in _DYNAMIC:
         return raw, False, True
     if kind == "word":
-        dynamic = any(c in raw for c in "*?[") and not raw.startswith("-")
+        dynamic = ("*" in raw or "?" in raw or "[" in raw) and not raw.startswith("-")
         return _unescape_bare(raw), False, dynamic
     return raw, False, False
 

@@ -48,7 +48,9 @@ _MAX_NESTING = 64  # ${a:-${b:-...}} deeper than this is an error rather than a 
 # -- the word expander ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (treat as immutable): a frozen dataclass's __init__ is 4x slower, and lint makes these by the
+# hundred thousand. Hashable all the same.
+@dataclass(slots=True, unsafe_hash=True)
 class Expanded(Generic[T]):
     """The result of expanding one word: the value, and what it referred to.
 
@@ -412,7 +414,9 @@ class Variable:
     instruction: Instruction | None = field(default=None, compare=False, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen (treat as immutable): a frozen dataclass's __init__ is 4x slower, and lint makes these by the
+# hundred thousand. Hashable all the same.
+@dataclass(slots=True, unsafe_hash=True)
 class ExpandedInstruction:
     """One instruction with the environment in force at it and its expanded values.
 
@@ -532,6 +536,9 @@ class _Resolver:
         self.stage: int | None = None
         self.finished: list[_Scope] = []  # the final scope of each stage before the current one
         self.results: list[ExpandedInstruction] = []
+        # The scope as the next instruction sees it, shared by the instructions that change nothing
+        # (most of them): made anew only after an ARG, an ENV or a FROM.
+        self.snapshot: tuple[dict[str, Variable], frozenset[str], dict[str, str]] | None = None
 
     def run(self) -> Expansion:
         for ins in self.df.instructions:
@@ -544,7 +551,8 @@ class _Resolver:
     def record(
         self,
         ins: Instruction,
-        scope: _Scope,
+        env: Mapping[str, Variable],
+        declared: frozenset[str],
         collector: _Collector,
         values: tuple[str, ...] | None,
         flags: tuple[tuple[str, str | None], ...],
@@ -553,8 +561,8 @@ class _Resolver:
             ExpandedInstruction(
                 instruction=ins,
                 stage=self.stage,
-                env=dict(scope.env),
-                declared=frozenset(scope.declared),
+                env=env,
+                declared=declared,
                 values=values,
                 flags=flags,
                 unset=frozenset(collector.unset),
@@ -574,8 +582,10 @@ class _Resolver:
         image = collector.word(ins.values[0]) if ins.values else ""
         if not image:
             collector.errors.append(f"base name ({' '.join(ins.values[:1])}) should not be blank")
-        self.record(ins, self.global_scope, collector, (image, *ins.values[1:]), flags)
+        scope = self.global_scope
+        self.record(ins, dict(scope.env), frozenset(scope.declared), collector, (image, *ins.values[1:]), flags)
         self.scope = self.base_scope(image)
+        self.snapshot = None
 
     def base_scope(self, image: str) -> _Scope:
         """A new stage's scope: an earlier stage's final one, or a base image's PATH."""
@@ -585,14 +595,19 @@ class _Resolver:
         return _Scope({"PATH": Variable("PATH", DEFAULT_PATH, Origin.IMAGE)}, set())
 
     def instruction(self, ins: Instruction) -> None:
-        before = self.scope.copy()
-        collector = _Collector(before.values(), self.df.escape)
+        if self.snapshot is None:
+            scope = self.scope
+            self.snapshot = (dict(scope.env), frozenset(scope.declared), scope.values())
+        env, declared, visible = self.snapshot
+        collector = _Collector(visible, self.df.escape)
         handler = _HANDLERS.get(ins.keyword) if self.stage is not None or ins.keyword == "ARG" else None
         values = handler(self, ins, collector) if handler else None
+        if handler is not None and ins.keyword in ("ARG", "ENV"):
+            self.snapshot = None
         flags = _expand_flags(ins, collector, _EXPANDED_FLAGS.get(ins.keyword, frozenset()))
         if ins.keyword == "COPY":
             _check_copy_from(ins, collector)
-        self.record(ins, before, collector, values, flags)
+        self.record(ins, env, declared, collector, values, flags)
 
     # Handlers: expand an instruction's values and apply its effect on the scope.
 

@@ -8,6 +8,7 @@ located by offsets too, so a fix can replace exactly the characters it means to.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -164,10 +165,14 @@ class Instruction:
 
     def source_offset(self, logical_offset: int) -> int:
         """Map an offset in ``logical`` back to an offset in the source text."""
-        for log_start, src_start, length in self._offset_map:
-            if log_start <= logical_offset < log_start + length:
+        pieces = self._offset_map
+        # the pieces are in logical order: the last one starting at or before the offset holds it, if any does
+        i = bisect.bisect_right(pieces, logical_offset, key=_logical_start) - 1
+        if i >= 0:
+            log_start, src_start, length = pieces[i]
+            if logical_offset < log_start + length:
                 return src_start + (logical_offset - log_start)
-        if self._offset_map:
+        if pieces:
             log_start, src_start, length = self._offset_map[-1]
             return src_start + length
         return self.span.start
@@ -280,3 +285,7 @@ def _stage_from(index: int, ins: Instruction) -> Stage:
         platform=platform_flag.value if platform_flag else None,
         instructions=[],
     )
+
+
+def _logical_start(piece: tuple[int, int, int]) -> int:
+    return piece[0]

@@ -186,11 +186,12 @@ class _Parser:
         i += 1
         while not eol and i < n:
             start, content = self.line_text(i)
-            if go_lstrip(content).startswith("#"):
+            stripped = go_lstrip(content)
+            if stripped.startswith("#"):
                 physical.append(self._physical(i, LineKind.COMMENT))
                 i += 1
                 continue
-            if go_lstrip(content) == "":
+            if stripped == "":
                 physical.append(self._physical(i, LineKind.BLANK))
                 i += 1
                 continue
