@@ -105,6 +105,7 @@ def run_build(
         for note in plan.notes:
             progress.note(note)
         for name, outcome in plan.unbuildable.items():
+            progress.note(f"{name}: not built: {outcome.error}")
             recorder.record(name, outcome)
         progress.expect(plan.jobs)
         if changed_file is None:
