@@ -127,16 +127,16 @@ def _lint_one(job: tuple[str, str, Config, bool, Inherited | None]) -> FileResul
     return result
 
 
-_RULE_CACHE: dict[int, tuple[list[Rule], list[RepositoryRule]]] = {}
+_RULE_CACHE: list[tuple[Config, list[Rule], list[RepositoryRule]]] = []
 
 
 def _worker_rules(config: Config) -> tuple[list[Rule], list[RepositoryRule]]:
-    # Rules are instantiated once per process and configuration.
-    key = id(config)
-    if key not in _RULE_CACHE:
-        _RULE_CACHE.clear()
-        _RULE_CACHE[key] = (active_rules(config), active_repository_rules(config))
-    return _RULE_CACHE[key]
+    # Rules are instantiated once per process and configuration. The cache holds the configuration
+    # itself: keyed by id() alone, a new configuration could reuse a collected one's id and its rules.
+    if not _RULE_CACHE or _RULE_CACHE[0][0] is not config:
+        _RULE_CACHE[:] = [(config, active_rules(config), active_repository_rules(config))]
+    _, rules, collectors = _RULE_CACHE[0]
+    return rules, collectors
 
 
 def lint_repository(
