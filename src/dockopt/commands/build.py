@@ -35,6 +35,7 @@ from rich.text import Text
 
 from dockopt.engine.build_process import BuildRequest
 from dockopt.engine.docker_cli import DockerCLI
+from dockopt.engine.progress import in_dockerfile_order
 from dockopt.engine.rebuild import RebuildTimings, copied_manifest, counts, time_rebuilds
 from dockopt.engine.scheduler import BuildJob, BuildListener, Builds, ImageOutcome, ImageState, run_jobs
 from dockopt.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, EngineError, UsageError
@@ -286,7 +287,7 @@ class _Recorder:
     def build_section(self, name: str, outcome: ImageOutcome, tags: tuple[str, ...]) -> dict[str, Any]:
         """The ``build`` section (docs/results-json.md)."""
         image = self.graph.images[name]
-        steps = [s for s in outcome.steps if s.instruction is not None]
+        steps = in_dockerfile_order(outcome.steps)
         counted = [s for s in steps if counts(s)]
         return {
             "ok": outcome.ok,

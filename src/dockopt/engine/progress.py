@@ -15,6 +15,7 @@ not start with ``#N`` (the error summary at the end) belong to no step.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -130,3 +131,17 @@ class ProgressTracker:
 
 def _finishes(body: str) -> bool:
     return body in ("CACHED", "CANCELED") or bool(_DONE.match(body) or _ERROR.match(body))
+
+
+def in_dockerfile_order(steps: Iterable[BuildStep]) -> list[BuildStep]:
+    """The Dockerfile steps (internal vertices left out) in the order of the Dockerfile.
+
+    BuildKit prints cached steps and the steps of parallel stages in any order; its numbers (``[3/6]``)
+    count within a stage, so steps are grouped by stage, stages in the order they first appear.
+    """
+    stages: dict[str | None, list[tuple[int, BuildStep]]] = {}
+    for step in steps:
+        match = _DOCKERFILE_STEP.match(step.name)
+        if match:
+            stages.setdefault(match.group("label"), []).append((int(match.group("index")), step))
+    return [step for members in stages.values() for _, step in sorted(members, key=lambda pair: pair[0])]

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType
 
-from dockopt.engine.progress import BuildStep
+from dockopt.engine.progress import BuildStep, in_dockerfile_order
 from dockopt.engine.scheduler import BuildJob, BuildListener, Builds, ImageOutcome, run_jobs
 from dockopt.syntax import load_file
 
@@ -130,7 +130,7 @@ def _terminate_as_interrupt() -> Iterator[None]:
 
 def rerun_steps(steps: tuple[BuildStep, ...]) -> list[str]:
     """The Dockerfile steps that ran (were not CACHED), FROM left out."""
-    return [s.name for s in steps if counts(s) and not s.cached]
+    return [s.name for s in in_dockerfile_order(steps) if counts(s) and not s.cached]
 
 
 def counts(step: BuildStep) -> bool:

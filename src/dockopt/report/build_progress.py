@@ -18,6 +18,7 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
+from dockopt.engine.progress import in_dockerfile_order
 from dockopt.engine.rebuild import counts
 from dockopt.engine.scheduler import BuildJob, BuildListener, ImageOutcome, ImageState
 
@@ -50,7 +51,7 @@ def outcome_headline(job: BuildJob, outcome: ImageOutcome) -> str:
 def outcome_details(outcome: ImageOutcome) -> list[str]:
     """The steps of a build (duration or CACHED), then for a failed one the end of its log."""
     lines = []
-    for step in outcome.steps:
+    for step in in_dockerfile_order(outcome.steps):
         if not counts(step):
             continue
         if step.cached or step.seconds is None:
