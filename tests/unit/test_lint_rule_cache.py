@@ -12,7 +12,7 @@ def test_a_new_configuration_gets_its_own_rules(tmp_path: Path) -> None:
     dockerfile = tmp_path / "Dockerfile"
     dockerfile.write_text("FROM python:3.11-slim\nCMD python -m app\nMAINTAINER someone\n", encoding="utf-8")
     wrong = []
-    for number in range(40):
+    for number in range(200):
         rule = ("DO501", "DO510")[number % 2]
         config = Config(select=(rule,))
         (result,) = lint_files([(dockerfile, "Dockerfile")], config, jobs=1)
