@@ -10,14 +10,13 @@ when ``x`` runs, or land inside a comment.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import tree_sitter as ts
-import tree_sitter_bash
 
 from dockopt.findings import Edit
 from dockopt.rules._insert import line_ending
 from dockopt.shell import Command, Script
+from dockopt.shell.parse import parse_tree
 from dockopt.syntax import Dockerfile, Form, Instruction, LineKind
 from dockopt.syntax.source import go_rstrip
 
@@ -30,11 +29,6 @@ STATEFUL_BUILTINS = frozenset(
         "shift", "enable", "builtin", "break", "continue",
     }
 )  # fmt: skip
-
-
-@lru_cache(maxsize=1)
-def _parser() -> ts.Parser:
-    return ts.Parser(ts.Language(tree_sitter_bash.language()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +96,7 @@ def _body(ins: Instruction) -> Body | None:
     def end_of(node: ts.Node) -> int:
         return ins.source_offset(base + char(node.end_byte) - 1) + 1
 
-    root = _parser().parse(data).root_node
+    root = parse_tree(data).root_node
     if root.has_error:
         return None
     named = [c for c in root.children if c.is_named]

@@ -181,13 +181,28 @@ def parse_shell(text: str, to_source: Callable[[int], int] | None = None) -> Scr
     """Parse shell text. ``to_source`` maps a character offset in ``text`` to the Dockerfile."""
     mapper = to_source or (lambda offset: offset)
     data = text.encode("utf-8")
-    tree = _parser().parse(data)
+    tree = parse_tree(data)
     builder = _Builder(text, data, mapper)
     builder.visit(tree.root_node, _Ctx())
     script = Script(text=text, commands=builder.commands, set_options=frozenset(builder.set_options))
     script.has_pipe = builder.has_pipe
     script.has_error = tree.root_node.has_error
     return script
+
+
+# The fixes of several rules read the structure of a RUN the model parsed already: the last trees are kept.
+_TREES: dict[bytes, ts.Tree] = {}
+_TREES_KEPT = 512
+
+
+def parse_tree(data: bytes) -> ts.Tree:
+    """tree-sitter-bash's tree of ``data`` (UTF-8 shell text); trees of recent texts are reused, never edited."""
+    tree = _TREES.get(data)
+    if tree is None:
+        if len(_TREES) >= _TREES_KEPT:
+            del _TREES[next(iter(_TREES))]
+        tree = _TREES[data] = _parser().parse(data)
+    return tree
 
 
 # Not frozen (treat as immutable): a frozen dataclass's __init__ is 4x slower, and lint makes these by the
