@@ -333,14 +333,18 @@ def test_manifests_the_dockerfile_copies_are_found(tmp_path: Path) -> None:
             "three/Dockerfile": "FROM x\nCOPY . .\n",
             "four/Dockerfile": "FROM x\nCOPY --from=build /r/requirements.txt .\nCOPY src/ src/\n",
             "five/Dockerfile": 'FROM x\nCOPY ["pyproject.toml", "./"]\n',
+            "six/Dockerfile": "FROM x\nWORKDIR /srv\nCOPY . .\nRUN pip install -r requirements/dev.txt\n",
+            "seven/Dockerfile": "FROM x\nWORKDIR /srv\nCOPY . /srv/\nRUN pip install -r /srv/requirements/dev.txt\n",
         },
     )
-    found = {name: copied_manifest(root / name / "Dockerfile", root) for name in ("one", "two", "three", "four", "five")}
+    found = {name: copied_manifest(root / name / "Dockerfile", root) for name in ("one", "two", "three", "four", "five", "six", "seven")}
     assert found == {
         "one": root / "requirements/base.txt",
         "two": root / "requirements/base.txt",
         "three": root / "pyproject.toml",
         "four": None,
         "five": root / "pyproject.toml",
+        "six": root / "requirements/dev.txt",  # what the install reads, rather than a manifest at the root
+        "seven": root / "requirements/dev.txt",
     }
     assert is_manifest("requirements-dev.txt") and is_manifest("deps/uv.lock") and not is_manifest("notes.txt")

@@ -26,6 +26,8 @@ from types import FrameType
 
 from dockopt.engine.progress import BuildStep, in_dockerfile_order
 from dockopt.engine.scheduler import BuildJob, BuildListener, Builds, ImageOutcome, run_jobs
+from dockopt.model import ImageModel
+from dockopt.shell.packages import PackageOperation, classify
 from dockopt.syntax import load_file
 
 MANIFEST_PATTERNS = ("requirements*.txt", "pyproject.toml", "uv.lock", "poetry.lock")
@@ -48,11 +50,13 @@ def is_manifest(path: str) -> bool:
 def copied_manifest(dockerfile: Path, context: Path) -> Path | None:
     """The first dependency manifest the Dockerfile copies from the context, or None.
 
-    Files named by a COPY/ADD (directly, by a glob, or inside a copied directory) come first; a COPY of the
-    whole context (``COPY . .``) counts for the manifests at the context's root.
+    Files named by a COPY/ADD (directly, by a glob, or inside a copied directory) come first. When the
+    whole context is copied (``COPY . .``), the requirement files its installs read (``pip install -r
+    requirements/asr.txt``) are looked for in the context, then the manifests at the context's root.
     """
+    model = ImageModel(load_file(dockerfile))
     whole_context = False
-    for instruction in load_file(dockerfile).instructions:
+    for instruction in model.df.instructions:
         if instruction.keyword not in ("COPY", "ADD") or instruction.flag("from") is not None:
             continue
         values = instruction.exec_args or instruction.values
@@ -60,18 +64,46 @@ def copied_manifest(dockerfile: Path, context: Path) -> Path | None:
             relative = posixpath.normpath(source.lstrip("/"))
             if relative in (".", "*"):
                 whole_context = True
-                continue
-            for found in sorted(context.glob(relative)) if relative != ".." else ():
-                if found.is_file() and is_manifest(found.relative_to(context).as_posix()):
+            elif not relative.startswith(".."):
+                found = _manifest_under(context, relative)
+                if found is not None:
                     return found
-                if found.is_dir():
-                    inside = sorted(p for p in found.rglob("*") if p.is_file())
-                    match = next((p for p in inside if is_manifest(p.relative_to(context).as_posix())), None)
-                    if match is not None:
-                        return match
-    if whole_context:
-        return next((p for p in sorted(context.iterdir()) if p.is_file() and is_manifest(p.name)), None)
+    if not whole_context:
+        return None
+    for path in _installed_requirement_files(model):
+        if (context / path).is_file():
+            return context / path
+    return next((p for p in sorted(context.iterdir()) if p.is_file() and is_manifest(p.name)), None)
+
+
+def _manifest_under(context: Path, pattern: str) -> Path | None:
+    for found in sorted(context.glob(pattern)):
+        if found.is_file() and is_manifest(found.relative_to(context).as_posix()):
+            return found
+        if found.is_dir():
+            inside = sorted(p for p in found.rglob("*") if p.is_file())
+            match = next((p for p in inside if is_manifest(p.relative_to(context).as_posix())), None)
+            if match is not None:
+                return match
     return None
+
+
+def _installed_requirement_files(model: ImageModel) -> list[str]:
+    """Requirement files that installs read, as paths below the working directory they run in."""
+    found: list[str] = []
+    for instruction in model.df.instructions:
+        script = model.script(instruction) if instruction.keyword == "RUN" else None
+        if script is None:
+            continue
+        workdir = model.state(instruction).workdir
+        for command in script.commands:
+            operation = classify(command, script)
+            if not isinstance(operation, PackageOperation):
+                continue
+            for name in operation.requirement_files:
+                path = posixpath.normpath(posixpath.join(workdir, name))
+                found.append(posixpath.relpath(path, workdir) if path.startswith(workdir) else path.lstrip("/"))
+    return found
 
 
 def probe_comment(path: Path) -> bytes:
