@@ -100,7 +100,7 @@ class ImageAnatomy:
         return sum(1 for d in self.distributions if d.heavy)
 
     def largest_files(self, count: int) -> list[VisibleFile]:
-        return heapq.nlargest(count, self.visible.values(), key=lambda f: (f.size, f.path))
+        return heapq.nsmallest(count, self.visible.values(), key=lambda f: (-f.size, f.path))  # ties by path
 
     def largest_directories(self, count: int) -> list[tuple[str, int]]:
         """Directories of the final filesystem by the bytes of the files under them (the root left out)."""
@@ -112,7 +112,7 @@ class ImageAnatomy:
             while directory:
                 totals[directory] += size
                 directory = directory.rsplit("/", 1)[0]
-        return heapq.nlargest(count, totals.items(), key=lambda item: (item[1], item[0]))
+        return heapq.nsmallest(count, totals.items(), key=lambda item: (-item[1], item[0]))
 
 
 def analyze_image(image: SavedImage) -> ImageAnatomy:
