@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from typing import TypeAlias
 from urllib.parse import urlsplit
 
@@ -220,6 +221,8 @@ def classify(
     environment in force (ENV/ARG), to which the command's ``FOO=bar`` prefixes are added; ``home``
     is the home of the user running it (``/root`` means root), unless ``env`` sets ``HOME``.
     """
+    if not _may_classify(command.name):
+        return None  # most commands of a RUN: no package manager, download or archive tool
     key = (id(command), id(script), _relevant(env), home)
     cached = _MEMO.get(key)
     if cached is not None:
@@ -266,11 +269,15 @@ def clear_memo() -> None:
 def _classify(
     command: Command, script: Script | None, env: Mapping[str, str] | None, home: str
 ) -> Classification | None:
-    environment = {**(env or {}), **dict(command.assignments)}
     tool, args = _resolve(command)
-    call = _Call(command, tool, args, environment, environment.get("HOME", home), home == "/root", script)
     handler = _HANDLERS.get(tool)
-    result = handler(call) if handler is not None else None
+    if handler is None:
+        return None
+    environment: Mapping[str, str] = env or {}
+    if command.assignments:  # `FOO=bar cmd` adds to the environment cmd sees
+        environment = {**environment, **dict(command.assignments)}
+    call = _Call(command, tool, args, environment, environment.get("HOME", home), home == "/root", script)
+    result = handler(call)
     if isinstance(result, PackageOperation) and command.redirects:
         redirects = _specifier_redirects(result.packages, command.redirects)
         if redirects:
@@ -385,6 +392,12 @@ _XDG_DEFAULTS = {"XDG_CACHE_HOME": ".cache", "XDG_DATA_HOME": ".local/share"}
 _PYTHON = re.compile(r"python(?:\d+(?:\.\d+)*)?")
 _PIP = re.compile(r"pip(?:\d+(?:\.\d+)*)?")
 _PYTHON_VALUE_OPTIONS = frozenset({"-X", "-W", "--check-hash-based-pycs"})
+
+
+@lru_cache(maxsize=4096)
+def _may_classify(name: str) -> bool:
+    """A command of this name is a tool ``classify`` knows, or a python or pip that may run one."""
+    return name in _HANDLERS or _PIP.fullmatch(name) is not None or _PYTHON.fullmatch(name) is not None
 
 
 def _resolve(command: Command) -> tuple[str, tuple[Word, ...]]:
