@@ -328,15 +328,21 @@ def test_healthcheck_kinds_of_failure(tmp_path: Path) -> None:
                 extra='HEALTHCHECK CMD ["python", "-c", "import urllib.request as u; u.urlopen(\'http://localhost:9000/\')"]\n'
             ),
             "off/Dockerfile": SERVICE.format(extra="HEALTHCHECK NONE\n"),
+            "shell/Dockerfile": (
+                "FROM gcr.io/distroless/python3-debian12\nEXPOSE 8000\n"
+                "HEALTHCHECK CMD python -c 'import urllib.request as u; u.urlopen(\"http://localhost:8000/\")'\n"
+                'CMD ["-m", "uvicorn", "app:app"]\n'
+            ),
             "batch/Dockerfile": "FROM python:3.11-slim\nCMD [\"python\", \"-m\", \"job\"]\n",
         },
     )
     result, presence = _one(tmp_path, '{ kind = "healthcheck" }')
-    assert result.fraction == "1/5 service images"  # batch is no service
+    assert result.fraction == "1/6 service images"  # batch is no service
     assert ("curl/Dockerfile", 5, True) in _places(result.evidence)
     assert ("none/Dockerfile", 3, False) in _places(result.evidence)  # the EXPOSE that makes it a service
     problems = {gap.ineffective[0].file: gap.ineffective[0].message for gap in presence}
-    assert set(problems) == {"nocurl/Dockerfile", "port/Dockerfile", "off/Dockerfile"}
+    assert set(problems) == {"nocurl/Dockerfile", "port/Dockerfile", "off/Dockerfile", "shell/Dockerfile"}
+    assert "needs /bin/sh, which gcr.io/distroless/python3-debian12 does not have" in problems["shell/Dockerfile"]
     assert "curl, which python:3.11-slim does not ship" in problems["nocurl/Dockerfile"]
     assert "port 9000" in problems["port/Dockerfile"]
     assert "switches the check off" in problems["off/Dockerfile"]
@@ -410,3 +416,20 @@ def test_measured_limits(tmp_path: Path) -> None:
     absent, _ = _one(root, '{ kind = "max_size_mb", limit = 1000 }')
     assert absent.status is Status.NOT_APPLICABLE
     assert "no results file" in absent.summary
+
+
+def test_unreadable_files_are_listed_and_the_rest_is_verified(tmp_path: Path) -> None:
+    _repo(
+        tmp_path,
+        {
+            "a/Dockerfile": "FROM python:3.11-slim\nRUN <<EOF\necho\n",
+            "b/Dockerfile": "FROM python:3.11-slim\nCMD python -m b\n",
+            "docker-compose.yml": "services:\n  x: [\n",
+        },
+    )
+    report = _verify(tmp_path, '{ kind = "rules", rules = ["DO501"] }')
+    assert {(e.file, e.line, e.rule) for e in report.problems} == {
+        ("a/Dockerfile", 2, "DO900"),
+        ("docker-compose.yml", 3, None),
+    }
+    assert report.requirements[0].fraction == "1/2 Dockerfiles"  # b's shell-form CMD

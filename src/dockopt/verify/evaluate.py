@@ -13,7 +13,7 @@ from dockopt.verify.facts import RepositoryFacts, gather
 from dockopt.verify.kinds_measured import build_seconds, code_change_seconds, size_bytes, wasted_bytes
 from dockopt.verify.outcome import finding_evidence
 from dockopt.verify.policy import Policy
-from dockopt.verify.report import ImageFacts, PresenceGap, RequirementResult, VerifyReport
+from dockopt.verify.report import Evidence, ImageFacts, PresenceGap, RequirementResult, VerifyReport
 
 
 def evaluate(
@@ -58,9 +58,19 @@ def evaluate(
         presence_gaps=presence,
         images=image_facts(facts),
         build_order=facts.graph.build_order,
-        problems=[finding_evidence(f) for f in facts.parse_errors],
+        problems=problems(facts),
         fail_under=fail_under,
     )
+
+
+def problems(facts: RepositoryFacts) -> list[Evidence]:
+    """Files that could not be read or parsed: Dockerfiles (DO900), compose, bake and script files."""
+    found = [finding_evidence(f) for f in facts.parse_errors]
+    seen = {(e.file, e.line) for e in found}
+    found += [
+        Evidence(p.message, False, p.file, p.line or None) for p in facts.graph.errors if (p.file, p.line) not in seen
+    ]
+    return found
 
 
 def image_facts(facts: RepositoryFacts) -> list[ImageFacts]:

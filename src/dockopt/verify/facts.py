@@ -65,8 +65,9 @@ class RepositoryFacts:
         return self._models[dockerfile]
 
     def images(self) -> list[Image]:
-        """Every image of the graph, in build order."""
-        return [self.graph.images[name] for name in self.graph.build_order]
+        """Every image of the graph, in build order (images in a cycle, which have none, last)."""
+        ordered = [self.graph.images[name] for name in self.graph.build_order]
+        return ordered + [image for image in self.graph.images.values() if image.name not in self.graph.build_order]
 
     def final_images(self) -> list[Image]:
         """The images no other image of the repository is built FROM or copies from: the ones that run."""
