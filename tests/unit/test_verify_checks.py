@@ -433,3 +433,26 @@ def test_unreadable_files_are_listed_and_the_rest_is_verified(tmp_path: Path) ->
         ("docker-compose.yml", 3, None),
     }
     assert report.requirements[0].fraction == "1/2 Dockerfiles"  # b's shell-form CMD
+
+
+def test_measure_entries_join_the_image_built_under_their_tag(tmp_path: Path) -> None:
+    """`build` files figures under the image's name, `measure` under the reference it was given."""
+    root = _repo(
+        tmp_path,
+        {"build.sh": "docker build -t reg/app:1 -f Dockerfile .\n", "Dockerfile": "FROM python:3.11-slim\n"},
+    )
+    results = _results(
+        {
+            "app": {"tag": "reg/app:1", "build": {"ok": True, "seconds": 12.5, "tags": ["reg/app:1"]}},
+            "reg/app:1": {"measure": {"size": 150_000_000, "wasted_bytes": 0}},
+        }
+    )
+    report = _verify(root, '{ kind = "max_size_mb", limit = 100 }', results)
+    (result,) = report.requirements
+    assert result.status is Status.NOT
+    (evidence,) = result.evidence
+    assert evidence.measurement is not None
+    assert evidence.measurement.image == "app"
+    assert evidence.measurement.source == "results.json: images.reg/app:1.measure.size"
+    (image,) = report.images
+    assert (image.name, image.size_bytes, image.build_s) == ("app", 150_000_000, 12.5)

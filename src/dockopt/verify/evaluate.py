@@ -75,7 +75,7 @@ def problems(facts: RepositoryFacts) -> list[Evidence]:
 
 def image_facts(facts: RepositoryFacts) -> list[ImageFacts]:
     """The images in build order, with the figures the results file has for each (by image name)."""
-    measured: dict[str, dict[str, Any]] = dict(facts.results.get("images", {})) if facts.results else {}
+    measured = facts.results_by_image
     found = []
     for image in facts.images():
         sections = measured.get(image.name, {})

@@ -97,11 +97,47 @@ class RepositoryFacts:
         return found
 
     # -- results ------------------------------------------------------------------------------
+    @cached_property
+    def _results_index(self) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], str]]:
+        """The results file's sections by image name, and the entry each section comes from.
+
+        ``dockopt build`` files its sections under the graph's image name (with the tags it built),
+        ``dockopt measure`` under the image reference it was given: an entry whose name is a tag that
+        a built image carries joins that image's entry.
+        """
+        if self.results is None:
+            return {}, {}
+        entries: dict[str, dict[str, Any]] = self.results.get("images", {})
+        named_by_tag: dict[str, str] = {}
+        for name, entry in entries.items():
+            build = entry.get("build")
+            tags = build.get("tags") if isinstance(build, dict) else None
+            for tag in [entry.get("tag"), *(tags if isinstance(tags, list) else [])]:
+                if isinstance(tag, str) and tag != name:
+                    named_by_tag.setdefault(tag, name)
+        merged: dict[str, dict[str, Any]] = {}
+        origins: dict[tuple[str, str], str] = {}
+        for name, entry in sorted(entries.items()):
+            joined = name in named_by_tag and "build" not in entry
+            image = named_by_tag[name] if joined else name
+            sections = merged.setdefault(image, {})
+            for key, value in entry.items():
+                if key not in sections:
+                    sections[key] = value
+                    origins[(image, key)] = name
+        return merged, origins
+
+    @property
+    def results_by_image(self) -> dict[str, dict[str, Any]]:
+        return self._results_index[0]
+
+    def results_key(self, image: str, section: str) -> str:
+        """Where a section of an image's figures is in the results file: ``images.<entry>.<section>``."""
+        return f"images.{self._results_index[1].get((image, section), image)}.{section}"
+
     def measured(self, patterns: tuple[str, ...]) -> Iterator[tuple[str, dict[str, Any]]]:
         """(image name, sections) of the results file's images whose name matches one of ``patterns``."""
-        if self.results is None:
-            return
-        for name, sections in sorted(self.results.get("images", {}).items()):
+        for name, sections in sorted(self.results_by_image.items()):
             if any(fnmatch.fnmatchcase(name, pattern) for pattern in patterns):
                 yield name, sections
 

@@ -151,7 +151,7 @@ def layer_order(facts: RepositoryFacts, check: Check) -> Outcome:  # noqa: ARG00
         found = facts.findings_of(rules, dockerfile)
         if not found:
             passed += 1
-            lines = ", ".join(str(s.first_line) for s in sites)
+            lines = ", ".join(str(line) for line in sorted({s.first_line for s in sites}))
             message = f"dependency installs (line {lines}) come before the code and any volatile value"
             evidence.append(Evidence(message, True, dockerfile))
             continue

@@ -46,7 +46,8 @@ def code_change_seconds(sections: dict[str, Any]) -> float | None:
 
 
 def build_seconds(sections: dict[str, Any]) -> float | None:
-    return _number(_section(sections, "build").get("seconds"))
+    build = _section(sections, "build")
+    return _number(build.get("seconds")) if build.get("ok", True) is True else None  # a failed build has no time
 
 
 def _limit_check(
@@ -66,7 +67,8 @@ def _limit_check(
         value = raw / scale
         ok = value <= limit
         passed += ok
-        source = f"{facts.results_source}: images.{name}.{key}"
+        section, _, field = key.partition(".")
+        source = f"{facts.results_source}: {facts.results_key(name, section)}.{field}"
         measurement = Measurement(name, metric, round(value, 3), unit, limit, source)
         relation = "within" if ok else "over"
         evidence.append(
