@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import cached_property
 
 from dockopt.syntax.source import LineIndex, Position
 
@@ -238,7 +239,9 @@ class Dockerfile:
     def render(self) -> str:
         return "".join(self.text[n.span.start : n.span.end] for n in self.nodes)
 
-    @property
+    # Computed once: a Dockerfile is not changed after parsing (fixes parse the edited text anew), and
+    # rules ask for these again and again. Callers must not change the lists.
+    @cached_property
     def instructions(self) -> list[Instruction]:
         return [n for n in self.nodes if isinstance(n, Instruction)]
 
@@ -253,7 +256,7 @@ class Dockerfile:
                 result.append(ins)
         return result
 
-    @property
+    @cached_property
     def stages(self) -> list[Stage]:
         stages: list[Stage] = []
         for ins in self.instructions:
