@@ -28,7 +28,11 @@ SIX = [
 ]
 SIX_BYTES = 1000 + len(b"Name: six\nVersion: 1.16.0\n")
 TORCH = [("file", f"{SITE}/torch-2.1.0.dist-info/METADATA", b"Name: torch\nVersion: 2.1.0\n")]
-SHARED_BASE = [("dir", "/usr"), *TORCH]
+PIP_TWICE = [  # Debian's pip and a virtualenv's, in one layer: the image's own business, not a duplicate
+    ("file", "/usr/lib/python3/dist-packages/pip-23.0.1.dist-info/METADATA", b"Name: pip\nVersion: 23.0.1\n"),
+    ("file", f"{SITE}/pip-23.0.1.dist-info/METADATA", b"Name: pip\nVersion: 23.0.1\n"),
+]
+SHARED_BASE = [("dir", "/usr"), *TORCH, *PIP_TWICE]
 APP_A = [("file", "/app/model.bin", b"m" * 5000), ("file", "/app/a.txt", b"a"), *SIX]
 APP_B = [("file", "/app/model.bin", b"m" * 5000), ("file", "/app/b.txt", b"bb"), *SIX]
 

@@ -2,9 +2,15 @@
 
 Images that share a layer (the same diff id) store its files once, so only copies in layers with
 different digests count. A file is identified by its path, size and SHA-256; a distribution by its
-name and version. Only what the final filesystems show counts (a hidden copy is already wasted
-bytes of its own image). The bytes of a duplicate are what one shared layer would save: all copies
-but one (the largest).
+name and version, an installation of it by its layer's digest and path. Only what the final
+filesystems show counts (a hidden copy is already wasted bytes of its own image).
+
+A file shows once per image, so every copy beyond the first is stored twice because images do not
+share a layer. A distribution can be installed twice in one image (Debian's pip in dist-packages and a
+virtualenv's pip): that is the image's own business, so only the installations beyond what the image
+holding the most of them has are counted, with their bytes. The bytes of a duplicate are what shared
+layers would save: all copies but one for a file; all installations but those of that image for a
+distribution.
 """
 
 from __future__ import annotations
@@ -33,9 +39,9 @@ class DuplicatedFile:
 class DuplicatedDistribution:
     name: str
     version: str
-    copies: int  # installations in layers with different digests
+    copies: int  # installations (layer digest and path) in all the images
     images: tuple[str, ...]
-    extra_bytes: int
+    extra_bytes: int  # of those that the image with the most does not have
 
 
 @dataclass(frozen=True)
@@ -75,9 +81,11 @@ def find_duplicates(anatomies: Mapping[str, ImageAnatomy]) -> Duplicates:
     distributions = []
     for (name, version), installs in dist_holders.items():
         images = _images(holders for _, holders in installs.values())
-        if len(installs) > 1 and len(images) > 1:
-            sizes = [size for size, _ in installs.values()]
-            distributions.append(DuplicatedDistribution(name, version, len(installs), images, sum(sizes) - max(sizes)))
+        per_image = [[size for size, holders in installs.values() if image in holders] for image in images]
+        most = max(per_image, key=lambda sizes: (len(sizes), sum(sizes)))
+        if len(installs) > len(most):
+            total = sum(size for size, _ in installs.values())
+            distributions.append(DuplicatedDistribution(name, version, len(installs), images, total - sum(most)))
     return Duplicates(
         tuple(anatomies),
         tuple(sorted(files, key=lambda f: (-f.extra_bytes, f.path))),
