@@ -7,6 +7,7 @@ dockerfile.py  one variant's Dockerfile (builder -> runtime)
 ignore.py      .dockerignore from the project's tree
 bake.py        docker-bake.hcl
 workflow.py    .github/workflows/docker.yml
+versions.py    docker/versions.txt
 setup.py       every file of the setup, and writing them atomically
 """
 

@@ -171,9 +171,9 @@ def _builder(out: _Text, spec: DockerfileSpec, pin: ImagePinner) -> None:
 
 def _standalone_python(out: _Text, spec: DockerfileSpec, pin: ImagePinner) -> None:
     uv = pin(f"{UV_IMAGE}:{UV_VERSION}")
-    pinned = "pinned by digest" if uv.digest else f"by tag (not pinned by digest: {uv.why_not})"
+    pinned = "pinned by digest" if uv.digest else f"by tag only, since {uv.why_not}"
     out.comment(
-        f"This base has no Python {spec.python}. uv (from its official image, {pinned}) installs a standalone "
+        f"This base has no Python {spec.python}. uv, from its official image ({pinned}), installs a standalone "
         f"CPython into {PYTHON_HOME}, which the runtime stage copies: the image needs no Python from the "
         "distribution, and the virtualenv's interpreter is at the same path in both stages."
     )

@@ -40,8 +40,6 @@ class _Found:
     weight_files: dict[str, int] = field(default_factory=dict)
     data: dict[str, int] = field(default_factory=dict)
     secrets: dict[str, int] = field(default_factory=dict)
-    has_git: bool = False
-    has_github: bool = False
 
 
 def render_dockerignore(root: Path, project_name: str, generated: Iterable[str], kept: Iterable[str]) -> str:
@@ -54,12 +52,10 @@ def render_dockerignore(root: Path, project_name: str, generated: Iterable[str],
         "# The build context is what `docker build` sends to the builder: everything not excluded here, and",
         "# everything `COPY . .` can put in the image. Each line says why it is here.",
         "",
-        "# Version control and CI settings: not needed to build, and .git changes with every commit.",
+        "# Version control and CI settings (init writes .github/workflows/docker.yml): not needed to build,",
+        "# and .git changes with every commit.",
         ".git",
-    ]
-    if found.has_github:
-        lines.append(".github")
-    lines += [
+        ".github",
         "",
         "# Python bytecode and tool caches, at any depth (a pattern without **/ only matches at the root).",
         "**/__pycache__",
@@ -104,7 +100,7 @@ def _section(lines: list[str], title: str, entries: dict[str, int], keep: set[st
 
 
 def _walk(root: Path) -> _Found:
-    found = _Found(has_git=(root / ".git").exists(), has_github=(root / ".github").is_dir())
+    found = _Found()
     for directory, dirs, files in os.walk(root):
         base = Path(directory)
         relative = "" if base == root else base.relative_to(root).as_posix()

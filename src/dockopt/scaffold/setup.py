@@ -3,7 +3,7 @@
 Layout: one variant gets ``Dockerfile``; several get ``docker/Dockerfile.<variant>`` each (one file
 per variant rather than one file with a target per variant: each file then has one runtime stage,
 which is what `dockopt lint` and `docker build` see by default). Besides them: ``.dockerignore``,
-``docker-bake.hcl`` and ``.github/workflows/docker.yml``.
+``docker-bake.hcl``, ``docker/versions.txt`` and ``.github/workflows/docker.yml``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from dockopt.scaffold.entrypoint import Entry, find_entry
 from dockopt.scaffold.ignore import render_dockerignore
 from dockopt.scaffold.project import Project, read_project
 from dockopt.scaffold.variants import Variant
+from dockopt.scaffold.versions import VERSIONS_FILE, render_versions
 from dockopt.scaffold.workflow import render_workflow
 
 IGNORE_FILE = ".dockerignore"
@@ -73,8 +74,9 @@ def plan_setup(
     }
     files[BAKE_FILE] = render_bake(project.name, project.version, dockerfiles)
     files[WORKFLOW_FILE] = render_workflow(project.name, python, dockerfiles)
+    files[VERSIONS_FILE] = render_versions(project, variants, python, pin)
     kept = ["pyproject.toml", "uv.lock", "poetry.lock", ".python-version", *project.requirements]
-    generated = [path for _, path in dockerfiles] + [BAKE_FILE]
+    generated = [path for _, path in dockerfiles] + [BAKE_FILE, VERSIONS_FILE]
     files[IGNORE_FILE] = render_dockerignore(root, project.name, generated, kept)
     return Setup(project, entry, dict(sorted(files.items())), dockerfiles)
 

@@ -41,7 +41,7 @@ VARIANTS = {
         "cuda",
         "https://download.pytorch.org/whl/cu124",
         "nvidia/cuda:12.4.1-runtime-ubuntu22.04",
-        "NVIDIA GPUs, CUDA 12.4 (the -runtime image: libraries only, no compiler)",
+        "NVIDIA GPUs, CUDA 12.4 runtime libraries",
     ),
     "rocm": Variant(
         "rocm",

@@ -1,0 +1,1 @@
+"""Encode host names to their ASCII form."""
