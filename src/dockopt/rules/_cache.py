@@ -60,8 +60,16 @@ def operations(ctx: FileContext, state: State, script: Script) -> tuple[PackageO
     return by_instruction[key]
 
 
-def stage_runs(ctx: FileContext, stage: StageModel) -> Iterator[Run]:
+def stage_runs(ctx: FileContext, stage: StageModel) -> tuple[Run, ...]:
     """The shell-form RUN instructions of one stage (exec form and non-POSIX shells have no script)."""
+    known: dict[int, tuple[Run, ...]] = ctx.memo("runs")
+    found = known.get(stage.stage.index)
+    if found is None:
+        found = known[stage.stage.index] = tuple(_runs(ctx, stage))
+    return found
+
+
+def _runs(ctx: FileContext, stage: StageModel) -> Iterator[Run]:
     for state in stage.states:
         if state.instruction.keyword != "RUN":
             continue

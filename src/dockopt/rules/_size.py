@@ -9,11 +9,10 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from dockopt.model import Mount, StageModel, State
-from dockopt.rules._cache import operations
+from dockopt.rules._cache import Run, stage_runs
 from dockopt.rules.context import FileContext
 from dockopt.shell import Command, Script
 from dockopt.shell.packages import Action, PackageOperation
@@ -28,32 +27,10 @@ DEVELOPMENT_STAGE_NAMES = frozenset(
 )
 
 
-# Not frozen (treat as immutable): a frozen dataclass's __init__ is 4x slower, and lint makes these by the
-# hundred thousand. Hashable all the same.
-@dataclass(slots=True, unsafe_hash=True)
-class Run:
-    """A shell-form RUN with the state in force, its parsed shell and its package-manager commands."""
-
-    state: State
-    script: Script
-    operations: tuple[PackageOperation, ...]
-
-    @property
-    def line(self) -> int:
-        return self.state.instruction.start_line
-
-
 def runs(ctx: FileContext, stages: list[StageModel]) -> Iterator[Run]:
     """The shell-form RUN instructions of ``stages`` (ONBUILD, exec form and non-POSIX shells left out)."""
     for stage in stages:
-        for state in stage.states:
-            ins = state.instruction
-            if ins.keyword != "RUN":
-                continue
-            script = ctx.script(ins)
-            if script is None:
-                continue
-            yield Run(state, script, operations(ctx, state, script))
+        yield from stage_runs(ctx, stage)
 
 
 def image_runs(ctx: FileContext) -> Iterator[Run]:

@@ -8,8 +8,9 @@ from collections.abc import Iterator
 from dockopt.findings import Edit, Finding, Fix, FixSafety, Severity
 from dockopt.model import State
 from dockopt.rules import _rewrite
+from dockopt.rules._cache import Run
 from dockopt.rules._cache import operations as operations_of
-from dockopt.rules._size import DEVELOPMENT_STAGE_NAMES, Run, image_runs, later, named_by_argument, split_image
+from dockopt.rules._size import DEVELOPMENT_STAGE_NAMES, image_runs, later, named_by_argument, split_image
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
 from dockopt.shell import Script

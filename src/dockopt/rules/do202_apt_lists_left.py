@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from dockopt.findings import Edit, Finding, Fix, FixSafety, Severity
 from dockopt.rules import _rewrite
-from dockopt.rules._size import Run, chain, ephemeral_mount, image_runs, later, removed_after, runs
+from dockopt.rules._cache import Run
+from dockopt.rules._size import chain, ephemeral_mount, image_runs, later, removed_after, runs
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
 from dockopt.shell import parse_shell

@@ -7,11 +7,10 @@ from collections.abc import Iterator
 
 from dockopt.findings import Finding, Fix, FixSafety, Severity
 from dockopt.model import StageModel
-from dockopt.rules._cache import home_of
+from dockopt.rules._cache import Run, home_of
 from dockopt.rules._rewrite import add_flag
 from dockopt.rules._size import (
     INSTALLING,
-    Run,
     chain,
     ephemeral_mount,
     image_runs,

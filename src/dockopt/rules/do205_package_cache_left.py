@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 
 from dockopt.findings import Finding, Severity
-from dockopt.rules._cache import home_of
-from dockopt.rules._size import INSTALLING, Run, ephemeral_mount, image_runs, later, removed_after, spelling
+from dockopt.rules._cache import Run, home_of
+from dockopt.rules._size import INSTALLING, ephemeral_mount, image_runs, later, removed_after, spelling
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
 from dockopt.shell.packages import Action, PackageOperation

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from dockopt.findings import Edit, Finding, Fix, FixSafety, Severity
 from dockopt.model import StageModel
 from dockopt.rules import _rewrite
-from dockopt.rules._size import Run, chain, is_cpu_image, is_gpu_image, named_by_argument, runs, split_image
+from dockopt.rules._cache import Run
+from dockopt.rules._size import chain, is_cpu_image, is_gpu_image, named_by_argument, runs, split_image
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
 from dockopt.shell import Command, Word

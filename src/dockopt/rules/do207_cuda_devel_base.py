@@ -7,7 +7,8 @@ from collections.abc import Iterator
 
 from dockopt.findings import Edit, Finding, Fix, FixSafety, Severity
 from dockopt.model import StageModel
-from dockopt.rules._size import DEVEL, DEVELOPMENT_STAGE_NAMES, Run, chain, image_runs, is_cuda_devel, split_image
+from dockopt.rules._cache import Run
+from dockopt.rules._size import DEVEL, DEVELOPMENT_STAGE_NAMES, chain, image_runs, is_cuda_devel, split_image
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
 from dockopt.shell.packages import Action, PackageOperation
