@@ -10,6 +10,7 @@ services) or runs `--help` (the command-line programs).
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -26,6 +27,7 @@ from click.testing import CliRunner
 
 from dockopt.cli import main
 from dockopt.commands.init import InitOptions, run_init
+from dockopt.commands.verify import VerifyOptions, run_verify
 from dockopt.engine import DockerCLI
 from dockopt.scaffold import PinnedImage
 
@@ -93,9 +95,10 @@ def dockopt(*args: str) -> tuple[int, str]:
 
 
 def verify_report(project: Path) -> dict[str, object]:
-    code, output = dockopt("verify", "--format", "json", str(project))
-    assert code == 0, output
-    report: dict[str, object] = json.loads(output)
+    """`dockopt verify --format json PROJECT` with the default policy."""
+    buffer = io.StringIO()
+    assert run_verify(VerifyOptions(str(project), output_format="json"), buffer) == 0
+    report: dict[str, object] = json.loads(buffer.getvalue())
     return report
 
 

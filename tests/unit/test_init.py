@@ -6,6 +6,7 @@ the generated files are checked with dockopt's own lint, graph and context analy
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from pathlib import Path
@@ -17,6 +18,7 @@ from click.testing import CliRunner
 from dockopt.cli import main
 from dockopt.commands import init as init_command
 from dockopt.commands.init import InitOptions, run_init
+from dockopt.commands.verify import VerifyOptions, run_verify
 from dockopt.errors import ConfigError, UsageError
 from dockopt.repo.context import analyze_context
 from dockopt.repo.dockerignore import IgnoreMatcher, read_ignore_file
@@ -243,9 +245,10 @@ def test_torch_comes_from_the_wheel_index_of_each_variant(tmp_path: Path) -> Non
         "cuda": ("https://download.pytorch.org/whl/cu124", "FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04 AS runtime"),
         "rocm": ("https://download.pytorch.org/whl/rocm6.2", "FROM rocm/dev-ubuntu-22.04:6.2.4 AS runtime"),
     }
+    assert files["docker/requirements-torch.txt"].splitlines()[-2:] == ["torch==2.3.1", "torchaudio==2.3.1"]
     for variant, (index, base) in expected.items():
         text = files[f"docker/Dockerfile.{variant}"]
-        assert f'pip install --index-url {index} "torch==2.3.1" "torchaudio==2.3.1"' in text
+        assert f"pip install --index-url {index} -r docker/requirements-torch.txt" in text
         assert base in text
         assert text.index("--index-url") < text.index("pip install -r requirements.txt")  # torch first
         assert all(other[0] not in text for name, other in expected.items() if name != variant)
@@ -253,6 +256,19 @@ def test_torch_comes_from_the_wheel_index_of_each_variant(tmp_path: Path) -> Non
     assert "uv python install 3.11" in files["docker/Dockerfile.cuda"]
     assert "COPY --from=builder /opt/python /opt/python" in files["docker/Dockerfile.rocm"]
     assert "uv python install" not in files["docker/Dockerfile.cpu"]
+
+
+def test_a_torch_project_lints_clean_and_scores_100_with_known_digests(tmp_path: Path) -> None:
+    write(tmp_path, {**FASTAPI_APP, "requirements.txt": "torch==2.3.1\nfastapi==0.115.0\nuvicorn==0.30.6\n"})
+    run_init(InitOptions(str(tmp_path)), open(os.devnull, "w"), pinned)  # noqa: SIM115
+    matcher = IgnoreMatcher(read_ignore_file(tmp_path / ".dockerignore").patterns)
+    assert not matcher.excluded("docker/requirements-torch.txt")  # the Dockerfile copies it
+    findings = json.loads(CliRunner().invoke(main, ["lint", "--format", "json", str(tmp_path)]).output)["findings"]
+    assert findings == []
+    buffer = io.StringIO()
+    run_verify(VerifyOptions(str(tmp_path), output_format="json"), buffer)
+    report = json.loads(buffer.getvalue())
+    assert report["score"] == 100.0, report["gaps"]
 
 
 def test_no_torch_no_wheel_index(tmp_path: Path) -> None:
@@ -270,7 +286,8 @@ def test_uv_and_poetry_projects_with_torch(tmp_path: Path) -> None:
         },
     )
     text = setup_files(uv)["Dockerfile"]
-    assert 'uv pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.4.0"' in text
+    assert "uv pip install --index-url https://download.pytorch.org/whl/cpu -r docker/requirements-torch.txt" in text
+    assert setup_files(uv)["docker/requirements-torch.txt"].endswith("\ntorch==2.4.0\n")  # the locked version
     assert "uv sync --frozen --no-dev --no-install-project --inexact --no-install-package torch" in text
     poetry = write(
         tmp_path / "poetry",
@@ -280,7 +297,9 @@ def test_uv_and_poetry_projects_with_torch(tmp_path: Path) -> None:
             "p.py": 'if __name__ == "__main__": pass\n',
         },
     )
-    text = setup_files(poetry)["Dockerfile"]
+    files = setup_files(poetry)
+    text = files["Dockerfile"]
+    assert "docker/requirements-torch.txt" not in files
     assert "--index-url" not in text  # Poetry takes torch from its lock: the comment says how to set the source
     assert 'priority = "explicit"' in text.replace("\n# ", " ")
 

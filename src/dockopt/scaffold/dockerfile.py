@@ -19,6 +19,7 @@ APP_UID = 10001  # above the ranges distributions and hosts hand out, so it coll
 VENV = "/opt/venv"
 PYTHON_HOME = "/opt/python"  # the standalone CPython of the cuda and rocm variants
 UV_IMAGE = "ghcr.io/astral-sh/uv"
+TORCH_REQUIREMENTS = "docker/requirements-torch.txt"
 WIDTH = 100
 
 
@@ -233,7 +234,7 @@ def _torch(out: _Text, spec: DockerfileSpec) -> None:
     torch = project.torch
     if not torch:
         return
-    arguments = " ".join(f'"{t.argument}"' if t.specifier else t.name for t in torch)
+    arguments = ", ".join(t.argument for t in torch)
     why = {
         "cpu": "PyPI's torch wheels pull several GB of CUDA libraries that a CPU image never uses",
         "cuda": "its wheels are built for the CUDA of this base image",
@@ -252,15 +253,34 @@ def _torch(out: _Text, spec: DockerfileSpec) -> None:
     out.comment(
         f"torch from PyTorch's {variant.name} wheel index ({variant.torch_index}): {why}. Installed first, in a "
         f"layer of its own, so that a change to another dependency does not download it again. The "
-        f"version is the one {where} asks for; the install below finds it satisfied."
+        f"versions ({arguments}) are the ones {where} asks for, listed in {TORCH_REQUIREMENTS}; the install below "
+        "finds them satisfied."
     )
+    out.raw(f"COPY {TORCH_REQUIREMENTS} docker/")
     if project.manager == "uv":
-        install = f"uv pip install --index-url {variant.torch_index} {arguments}"
+        install = f"uv pip install --index-url {variant.torch_index} -r {TORCH_REQUIREMENTS}"
         commands = [install] if variant.standalone_python else [f"uv venv {VENV}", install]
         out.raw(*_run(commands[0], *commands[1:], cache="/root/.cache/uv"))
     else:
-        out.raw(*_run(f"pip install --index-url {variant.torch_index} {arguments}", cache="/root/.cache/pip"))
+        out.raw(
+            *_run(f"pip install --index-url {variant.torch_index} -r {TORCH_REQUIREMENTS}", cache="/root/.cache/pip")
+        )
     out.blank()
+
+
+def render_torch_requirements(project: Project) -> str | None:
+    """The PyTorch packages the Dockerfiles install first, from each variant's index; None when there are none
+    (or when Poetry installs them from its lock)."""
+    if not project.torch or project.manager == "poetry":
+        return None
+    sources = ", ".join(sorted({t.source for t in project.torch}))
+    lines = [
+        f"# {TORCH_REQUIREMENTS} of {project.name}, written by `dockopt init`: the PyTorch packages, installed",
+        "# before the other dependencies, from the wheel index of each image variant (the Dockerfiles give",
+        f"# --index-url). The versions are those of {sources}: keep them equal (`dockopt lint` checks, DO605).",
+        *(t.argument for t in project.torch),
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def _dependencies(out: _Text, spec: DockerfileSpec) -> None:

@@ -17,7 +17,13 @@ from pathlib import Path
 
 from dockopt.errors import UsageError
 from dockopt.scaffold.bake import render_bake
-from dockopt.scaffold.dockerfile import DockerfileSpec, ImagePinner, render_dockerfile
+from dockopt.scaffold.dockerfile import (
+    TORCH_REQUIREMENTS,
+    DockerfileSpec,
+    ImagePinner,
+    render_dockerfile,
+    render_torch_requirements,
+)
 from dockopt.scaffold.entrypoint import Entry, find_entry
 from dockopt.scaffold.ignore import render_dockerignore
 from dockopt.scaffold.project import Project, read_project
@@ -75,7 +81,10 @@ def plan_setup(
     files[BAKE_FILE] = render_bake(project.name, project.version, dockerfiles)
     files[WORKFLOW_FILE] = render_workflow(project.name, python, dockerfiles)
     files[VERSIONS_FILE] = render_versions(project, variants, python, pin)
-    kept = ["pyproject.toml", "uv.lock", "poetry.lock", ".python-version", *project.requirements]
+    torch = render_torch_requirements(project)
+    if torch is not None:
+        files[TORCH_REQUIREMENTS] = torch
+    kept = ["pyproject.toml", "uv.lock", "poetry.lock", ".python-version", TORCH_REQUIREMENTS, *project.requirements]
     generated = [path for _, path in dockerfiles] + [BAKE_FILE, VERSIONS_FILE]
     files[IGNORE_FILE] = render_dockerignore(root, project.name, generated, kept)
     return Setup(project, entry, dict(sorted(files.items())), dockerfiles)
