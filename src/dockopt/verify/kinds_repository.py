@@ -251,7 +251,9 @@ def versions_file(facts: RepositoryFacts, check: Check) -> Outcome:
         if not wrong:
             passed += 1
             evidence.append(
-                Evidence(f"`{key}={value}` agrees with {len(sites)} place(s) that name it", True, path, number)
+                Evidence(
+                    f"`{key}={value}` agrees with {listing([f'{s.file}:{s.line}' for s in sites])}", True, path, number
+                )
             )
             continue
         disagreeing_pins |= {(s.file, s.line) for s in wrong}
