@@ -70,6 +70,8 @@ class Command:
     conditional: bool = False  # inside if/while/case/||, may not run
     in_subshell: bool = False
     nested: bool = False  # found inside `sh -c "..."` or $(...)
+    # has_flag's index of the arguments: long flags (before any "="), short flags (bundles split)
+    _flags: tuple[frozenset[str], frozenset[str]] | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def args(self) -> tuple[Word, ...]:
@@ -81,23 +83,20 @@ class Command:
         Short flags also match inside a bundle (``-qy`` has ``-y``); long flags match
         ``--name`` and ``--name=value``.
         """
-        for word in self.args:
-            text = word.text
-            if word.quoted and not text.startswith("-"):
-                continue
-            for name in names:
-                if name.startswith("--"):
-                    if text == name or text.startswith(name + "="):
-                        return True
-                elif (
-                    len(name) == 2
-                    and text.startswith("-")
-                    and not text.startswith("--")
-                    # a bundle of single-letter flags, such as -qy
-                    and (text == name or (text[1:].isalpha() and name[1] in text[1:]))
-                ):
+        index = self._flags
+        if index is None:
+            index = self._flags = _flag_index(self.args)
+        long_flags, short_flags = index
+        for name in names:
+            if name.startswith("--"):
+                if name in long_flags or ("=" in name and self._has_word(name)):
                     return True
+            elif len(name) == 2 and name in short_flags:
+                return True
         return False
+
+    def _has_word(self, name: str) -> bool:
+        return any(word.text == name or word.text.startswith(name + "=") for word in self.args)
 
     def flag_value(self, *names: str) -> str | None:
         """The value of ``--name=value``, ``--name value`` or ``-n value`` (last one wins)."""
@@ -139,6 +138,22 @@ class Command:
             if not word.is_flag:
                 return word.text
         return None
+
+
+def _flag_index(args: tuple[Word, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    long_flags: set[str] = set()
+    short_flags: set[str] = set()
+    for word in args:
+        text = word.text
+        if not text.startswith("-"):
+            continue  # a quoted word counts only when it is a flag
+        if text.startswith("--"):
+            long_flags.add(text.partition("=")[0])
+            continue
+        short_flags.add(text)
+        if text[1:].isalpha():  # a bundle of single-letter flags, such as -qy
+            short_flags.update("-" + letter for letter in text[1:])
+    return frozenset(long_flags), frozenset(short_flags)
 
 
 @dataclass(slots=True)
