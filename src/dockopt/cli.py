@@ -216,6 +216,19 @@ def build(
 
 
 @main.command()
+@click.argument("images", nargs=-1, required=True)
+@click.option("--results", type=click.Path(dir_okay=False), help="Write the results to this JSON file (merged).")
+@click.option("--format", "output_format", type=click.Choice(("text", "json")), default="text", show_default=True)
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Largest entries shown.")
+@click.option("--color/--no-color", default=None, help="Force colour on or off in text output.")
+def measure(images: tuple[str, ...], results: str | None, output_format: str, top: int, color: bool | None) -> None:
+    """Size, layers, wasted bytes (and dive's figures), largest files, Python packages per layer, duplicates."""
+    from dockopt.commands.measure import MeasureOptions, run_measure
+
+    _guard(lambda: run_measure(MeasureOptions(images, results, output_format, top, color)))
+
+
+@main.command()
 @click.argument("before")
 @click.argument("after")
 @click.option(
@@ -242,3 +255,40 @@ def context(directory: str, dockerfile: str | None, output_format: str, color: b
     from dockopt.commands.context import ContextOptions, run_context
 
     _guard(lambda: run_context(ContextOptions(directory, dockerfile, output_format, color)))
+
+
+@main.command()
+@click.argument("directory", default=".")
+@click.option("--variants", default="cpu", show_default=True, help="Images: cpu, cuda, rocm (comma-separated).")
+@click.option("--python", "python_version", default="3.11", show_default=True, help="Python version of the images.")
+@click.option("--app-module", help="What to run: MODULE (python -m) or MODULE:APP (served); found when not given.")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port the app listens on (EXPOSE and HEALTHCHECK).")
+@click.option("--force", is_flag=True, help="Replace files that exist (otherwise nothing is written).")
+def init(
+    directory: str, variants: str, python_version: str, app_module: str | None, port: int | None, force: bool
+) -> None:
+    """Write Dockerfiles, .dockerignore, docker-bake.hcl and a CI workflow for a Python project."""
+    from dockopt.commands.init import InitOptions, run_init
+
+    _guard(lambda: run_init(InitOptions(directory, variants, python_version, app_module, port, force)))
+
+
+@main.command()
+@click.argument("root")
+@click.option("--policy", "policy_path", help="Policy file (TOML; default: the built-in policy, docs/policy.md).")
+@click.option("--results", "results_path", help="Results file of `dockopt build`/`measure` for the measured limits.")
+@click.option("--format", "output_format", type=click.Choice(("md", "html", "json")), default="md", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), help="Write the report to a file.")
+@click.option("--fail-under", type=float, help="Exit 1 when the overall score (0-100) is below this.")
+def verify(
+    root: str,
+    policy_path: str | None,
+    results_path: str | None,
+    output_format: str,
+    output: str | None,
+    fail_under: float | None,
+) -> None:
+    """Check a repository against a policy: status, evidence and score per requirement, gaps."""
+    from dockopt.commands.verify import VerifyOptions, run_verify
+
+    _guard(lambda: run_verify(VerifyOptions(root, policy_path, results_path, output_format, output, fail_under)))
