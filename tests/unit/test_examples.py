@@ -89,6 +89,7 @@ def _findings(root: Path) -> list[tuple[str, str, int, int]]:
 CASES = [
     ("ml-pipeline", ("## A.", "## B.")),
     ("webapp", ("## Mild",)),
+    ("ml-serving", ("## A.", "## B.")),
 ]
 
 

@@ -1,0 +1,1 @@
+"""What the serving images share: settings and a small JSON HTTP server."""

@@ -1,0 +1,1 @@
+"""The public API: forwards requests to the model services."""
