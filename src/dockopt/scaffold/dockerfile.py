@@ -7,6 +7,7 @@ functions, one per block, so each can be read on its own against the file it pro
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ PYTHON_HOME = "/opt/python"  # the standalone CPython of the cuda and rocm varia
 UV_IMAGE = "ghcr.io/astral-sh/uv"
 TORCH_REQUIREMENTS = "docker/requirements-torch.txt"
 WIDTH = 100
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_HELD_SPACE = "\x00"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,8 +67,10 @@ class _Text:
 
     def comment(self, *paragraphs: str) -> None:
         for paragraph in paragraphs:
-            for line in textwrap.wrap(paragraph, WIDTH - 2, break_on_hyphens=False, break_long_words=False):
-                self.lines.append(f"# {line}")
+            # a `code span` is never split over two lines: its spaces are held back while wrapping
+            held = _CODE_SPAN.sub(lambda m: m.group(0).replace(" ", _HELD_SPACE), paragraph)
+            for line in textwrap.wrap(held, WIDTH - 2, break_on_hyphens=False, break_long_words=False):
+                self.lines.append(f"# {line}".replace(_HELD_SPACE, " "))
 
     def raw(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -147,7 +152,8 @@ def _from(out: _Text, spec: DockerfileSpec, pin: ImagePinner, stage: str) -> Non
 
 def _builder(out: _Text, spec: DockerfileSpec, pin: ImagePinner) -> None:
     project, variant = spec.project, spec.variant
-    out.comment("-- builder: dependencies and project into the virtualenv " + "-" * 40)
+    filled = "dependencies and project" if project.installable else "dependencies"
+    out.comment(f"-- builder: {filled} into the virtualenv ".ljust(WIDTH - 2, "-"))
     _from(out, spec, pin, "builder")
     settings = [("PIP_DISABLE_PIP_VERSION_CHECK", "1"), ("PIP_ROOT_USER_ACTION", "ignore")]
     out.comment("pip's version check and its warning about running as root are noise in a build stage.")
@@ -373,7 +379,7 @@ def _install_project(out: _Text, spec: DockerfileSpec) -> None:
 
 def _runtime(out: _Text, spec: DockerfileSpec, pin: ImagePinner) -> None:
     entry, variant = spec.entry, spec.variant
-    out.comment("-- runtime: what the container needs to run, nothing else " + "-" * 39)
+    out.comment("-- runtime: what the container needs to run, nothing else ".ljust(WIDTH - 2, "-"))
     _from(out, spec, pin, "runtime")
     out.comment(
         "Python in a container: output is written at once (not held in a buffer while stdout is a pipe, "
