@@ -7,11 +7,11 @@ One JSON document per run (schema in docs/results-json.md)::
      "images": {"<image name>": {"tag": "...", "build": {...}, "measure": {...}, "rebuild": {...}}},
      "duplicates": {...}}
 
-Each command owns its sections: ``build`` writes ``images.*.build``, ``measure`` writes
-``images.*.measure``, ``images.*.rebuild`` and ``duplicates``. Writing into an existing file replaces
-only those sections, so ``dockopt build --results r.json`` followed by ``dockopt measure --results r.json``
-gives one file with both. The file is written atomically: a run that is interrupted leaves the previous
-file whole.
+Each command owns its sections: ``build`` writes ``images.*.build`` (and ``images.*.rebuild`` with
+``--rebuild-after-change``), ``measure`` writes ``images.*.measure`` and ``duplicates``. Writing into an
+existing file replaces only those sections, so ``dockopt build --results r.json`` followed by ``dockopt
+measure --results r.json`` gives one file with both. The file is written atomically: a run that is
+interrupted leaves the previous file whole.
 """
 
 from __future__ import annotations
