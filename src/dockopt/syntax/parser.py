@@ -10,6 +10,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from dockopt.syntax.nodes import (
     Blank,
@@ -26,7 +27,7 @@ from dockopt.syntax.nodes import (
     Span,
     TopNode,
 )
-from dockopt.syntax.source import LineIndex, Position, go_lstrip, go_strip, is_go_space
+from dockopt.syntax.source import LineIndex, Position, go_fields, go_lstrip, go_strip, is_go_space
 
 KNOWN_DIRECTIVES = frozenset({"syntax", "escape", "check"})
 KNOWN_INSTRUCTIONS = frozenset(
@@ -668,6 +669,8 @@ def _parse_healthcheck(rest: str) -> _Dispatch:
 
 def _parse_words(rest: str, escape: str) -> list[str]:
     """BuildKit's parseWords: split on white space, keep quotes, honour the escape character."""
+    if escape not in rest and "'" not in rest and '"' not in rest:
+        return go_fields(rest)  # nothing quoted or escaped: the words between white space
     words: list[str] = []
     in_spaces, in_word, in_quote = 0, 1, 2
     phase = in_spaces
@@ -967,6 +970,7 @@ def _count_quotes(word: str) -> int:
 _DISPATCH_NAMES = frozenset(name.lower() for name in KNOWN_INSTRUCTIONS)
 
 
+@lru_cache(maxsize=1024)  # the same few words start most lines
 def _keyword(raw: str) -> str:
     """The instruction name, upper-case, as BuildKit dispatches it.
 

@@ -38,6 +38,24 @@ def go_strip(text: str) -> str:
     return go_rstrip(go_lstrip(text))
 
 
+def go_fields(text: str) -> list[str]:
+    """Go's strings.Fields: the words between runs of white space."""
+    if not _NOT_GO_SPACE.intersection(text):
+        return text.split()
+    words: list[str] = []
+    current: list[str] = []
+    for ch in text:
+        if is_go_space(ch):
+            if current:
+                words.append("".join(current))
+                current = []
+        else:
+            current.append(ch)
+    if current:
+        words.append("".join(current))
+    return words
+
+
 # Not frozen (treat as immutable): a frozen dataclass's __init__ is 4x slower, and lint makes these by the
 # hundred thousand. Hashable all the same.
 @dataclass(slots=True, unsafe_hash=True)
