@@ -188,6 +188,10 @@ class ImageModel:
             return None
         # The arguments are the tail of the joined line, before any trailing white space.
         start = len(go_rstrip(target.logical)) - len(arguments)
+        pieces = target.source_pieces
+        if len(pieces) == 1:  # one line: offsets shift by a constant
+            shift = pieces[0][1] - pieces[0][0] + start
+            return parse_shell(arguments, lambda offset: shift + offset)
         return parse_shell(arguments, lambda offset: target.source_offset(start + offset))
 
     def user_exists(self, stage: StageModel, user: str) -> bool:

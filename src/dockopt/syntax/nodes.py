@@ -164,6 +164,11 @@ class Instruction:
     def flags_named(self, name: str) -> list[Flag]:
         return [f for f in self.flags if f.name == name]
 
+    @property
+    def source_pieces(self) -> tuple[tuple[int, int, int], ...]:
+        """(offset in ``logical``, offset in the source, length) of each piece the joined line is made of."""
+        return self._offset_map
+
     def source_offset(self, logical_offset: int) -> int:
         """Map an offset in ``logical`` back to an offset in the source text."""
         pieces = self._offset_map
