@@ -100,7 +100,7 @@ def run_build(
     results = Path(options.results) if options.results else None
     console = make_console(out, color=options.color, width=None)
     progress = LiveProgress(console) if console.is_terminal else PlainProgress(out)
-    recorder = _Recorder(graph, root, results, no_cache=options.no_cache or changed_file is not None)
+    recorder = _Recorder(graph, results, no_cache=options.no_cache or changed_file is not None)
     started = time.monotonic()
     with progress:
         for note in plan.notes:
@@ -108,8 +108,8 @@ def run_build(
         for name, outcome in plan.unbuildable.items():
             progress.note(f"{name}: not built: {outcome.error}")
             recorder.record(name, outcome)
-        progress.expect(plan.jobs)
         if changed_file is None:
+            progress.expect(plan.jobs)
             result = run_jobs(plan.jobs, builds, options.jobs, _Recording(progress, recorder))
             outcomes, interrupted = result.outcomes, result.interrupted
         else:
@@ -268,9 +268,8 @@ class _Recording(BuildListener):
 class _Recorder:
     """Writes each image's sections to the results file as soon as it is known (nothing without a file)."""
 
-    def __init__(self, graph: ImageGraph, root: Path, path: Path | None, no_cache: bool) -> None:
+    def __init__(self, graph: ImageGraph, path: Path | None, no_cache: bool) -> None:
         self.graph = graph
-        self.root = root
         self.path = path
         self.no_cache = no_cache
         self.timings: dict[str, RebuildTimings] = {}
