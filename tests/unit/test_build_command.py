@@ -348,3 +348,12 @@ def test_manifests_the_dockerfile_copies_are_found(tmp_path: Path) -> None:
         "seven": root / "requirements/dev.txt",
     }
     assert is_manifest("requirements-dev.txt") and is_manifest("deps/uv.lock") and not is_manifest("notes.txt")
+
+
+def test_a_results_file_of_something_else_is_refused_before_building(repo: Path, tmp_path: Path) -> None:
+    other = tmp_path / "lint.json"
+    other.write_text('{"tool": "dockopt", "findings": []}', encoding="utf-8")
+    engine = RecordedEngine()
+    with pytest.raises(UsageError, match="not a dockopt results file"):
+        build(repo, engine, results=str(other))
+    assert engine.requests == []

@@ -161,3 +161,16 @@ def test_progress_tracker_follows_the_running_step() -> None:
     interleaved = ["#5 [2/3] RUN a", "#6 [3/3] RUN b", "#6 DONE 0.1s", "#5 0.5 output of a"]
     tracker = ProgressTracker()
     assert [tracker.feed(line) for line in interleaved] == ["[2/3] RUN a", "[3/3] RUN b", "[2/3] RUN a", "[2/3] RUN a"]
+
+
+def test_a_listener_that_fails_stops_the_running_builds() -> None:
+    engine = RecordedEngine()
+    engine.gates = {"t/slow": threading.Event()}
+
+    class Broken(BuildListener):
+        def started(self, job: BuildJob) -> None:
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        run_jobs([job("slow")], engine, 1, Broken())
+    assert engine.stopped == ["t/slow"]

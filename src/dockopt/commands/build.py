@@ -43,7 +43,7 @@ from dockopt.repo.builds import is_resolved
 from dockopt.repo.graph import ImageGraph, build_graph
 from dockopt.report.build_progress import LOG_TAIL_LINES, LiveProgress, PlainProgress
 from dockopt.report.text import make_console
-from dockopt.results import update_results
+from dockopt.results import load_results, update_results
 
 EXIT_INTERRUPTED = 130
 _PHASE_NAMES = {"cold": "cold", "warm": "warm", "code_change": "code change", "manifest_change": "manifest change"}
@@ -98,6 +98,8 @@ def run_build(
     builds = engine or DockerCLI()
     plan = _plan(graph, options.only, builds, no_cache=options.no_cache)
     results = Path(options.results) if options.results else None
+    if results is not None and results.exists():
+        load_results(results)  # a file that is not a results file is refused before anything is built
     console = make_console(out, color=options.color, width=None)
     progress = LiveProgress(console) if console.is_terminal else PlainProgress(out)
     recorder = _Recorder(graph, results, no_cache=options.no_cache or changed_file is not None)

@@ -173,7 +173,8 @@ def run_jobs(
 ) -> ScheduleResult:
     """Build ``jobs`` (in the order given among those ready) with up to ``parallel`` at once.
 
-    Raises ``EngineError`` when the engine itself fails (the other builds are stopped first).
+    Raises ``EngineError`` when the engine itself fails; the other builds are stopped first (as they are
+    when a listener raises).
     """
     listener = listener or BuildListener()
     by_name = {job.name: job for job in jobs}
@@ -241,7 +242,7 @@ def run_jobs(
             if not states[job.name].finished:
                 finish(job, ImageOutcome(job.name, ImageState.INTERRUPTED, error="interrupted before it started"))
         return ScheduleResult(_in_order(jobs, outcomes), interrupted=True)
-    except EngineError:
+    except BaseException:  # an engine error, or a listener's: no build may outlive the run
         _stop(running, workers)
         raise
     return ScheduleResult(_in_order(jobs, outcomes))
