@@ -22,6 +22,7 @@ error; 130 interrupted (running builds are stopped).
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 import time
@@ -100,7 +101,7 @@ def run_build(
     results = Path(options.results) if options.results else None
     if results is not None and results.exists():
         load_results(results)  # a file that is not a results file is refused before anything is built
-    console = make_console(out, color=options.color, width=None)
+    console = _console(out, options.color)
     progress = LiveProgress(console) if console.is_terminal else PlainProgress(out)
     recorder = _Recorder(graph, results, no_cache=options.no_cache or changed_file is not None)
     started = time.monotonic()
@@ -123,6 +124,18 @@ def run_build(
     if graph.errors or graph.cycles:
         return EXIT_ERROR
     return EXIT_OK if all(o.ok for o in outcomes.values()) else EXIT_FINDINGS
+
+
+def _console(stream: TextIO, color: bool | None) -> Console:
+    """On a terminal the live table is redrawn in place, with colour or not; elsewhere plain text."""
+    try:
+        tty = stream.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    if not tty:
+        return make_console(stream, color=color, width=None)
+    plain = color is False or (color is None and os.environ.get("NO_COLOR", "") != "")
+    return Console(file=stream, force_terminal=True, no_color=plain, markup=False, emoji=False, highlight=False)
 
 
 def _existing_file(path: str | None, option: str) -> Path | None:
