@@ -69,11 +69,12 @@ def distributions_in_layer(
             name, version = _name_and_version(data)
             if name:
                 found.append((name, version, location, posixpath.dirname(location)))
-    undeclared = {loc: site for _, _, loc, site in found if _file_list(loc, metadata) is None}
+    lists = {location: _file_list(location, metadata) for _, _, location, _ in found}
+    undeclared = {location: site for _, _, location, site in found if lists[location] is None}
     under_site = _sizes_under(entries, set(undeclared.values()), set(undeclared))
     distributions = []
     for name, version, location, site in sorted(found, key=lambda item: item[2]):
-        listed = _file_list(location, metadata)
+        listed = lists[location]
         if listed is None:
             size = _size_by_top_level(location, site, metadata, under_site)
         else:
@@ -117,24 +118,19 @@ def _sizes_under(entries: Mapping[str, SizedEntry], sites: set[str], locations: 
     (an egg-info directory or file) gets its bytes under its own path.
     """
     sizes: dict[str, dict[str, int]] = {site: defaultdict(int) for site in sites}
-    if not sites:
-        return sizes
+    prefixes = tuple(site + "/" for site in sites)
     for path, entry in entries.items():
-        if not entry.size:
+        if not entry.size or not path.startswith(prefixes):
             continue
-        if path in locations or posixpath.dirname(path) in locations:
-            location = path if path in locations else posixpath.dirname(path)
-            sizes[posixpath.dirname(location)]["\0" + location] += entry.size
-        child = path
-        while "/" in child[1:]:  # walk up until the parent is a site directory
-            parent = posixpath.dirname(child)
-            if parent in sizes:
-                name = child[len(parent) + 1 :]
-                if name == "__pycache__" and path != child:
-                    name = "__pycache__/" + path.rsplit("/", 1)[1]
-                sizes[parent][name] += entry.size
-                break
-            child = parent
+        parent = path.rsplit("/", 1)[0]
+        location = path if path in locations else parent if parent in locations else None
+        if location is not None:
+            sizes[location.rsplit("/", 1)[0]]["\0" + location] += entry.size
+        site = max((site for site in sites if path.startswith(site + "/")), key=len)  # the deepest one
+        name, _, rest = path[len(site) + 1 :].partition("/")
+        if name == "__pycache__" and rest:
+            name = "__pycache__/" + rest.rsplit("/", 1)[-1]
+        sizes[site][name] += entry.size
     return sizes
 
 
