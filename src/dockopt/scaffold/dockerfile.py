@@ -162,15 +162,21 @@ def _builder(out: _Text, spec: DockerfileSpec, pin: ImagePinner) -> None:
     out.blank()
     if variant.standalone_python:
         _standalone_python(out, spec, pin)
+        if project.manager == "poetry":
+            _poetry_setup(out)
     elif project.manager != "uv":
-        out.comment("The virtualenv the runtime stage copies: everything installed below goes into it.")
-        out.raw(*_run(f"python -m venv {VENV}"))
-        out.raw(*_env([("VIRTUAL_ENV", VENV), ("PATH", f"{VENV}/bin:$PATH")]))
+        if project.manager == "poetry":
+            _poetry_setup(out)  # first: its own pip must not follow PIP_PYTHON into the virtualenv
+        out.comment(
+            "The virtualenv the runtime stage copies: everything installed below goes into it. It has no pip "
+            "of its own (the running app needs none, and a scanner finds none to report): PIP_PYTHON points "
+            "the image's pip at it."
+        )
+        out.raw(*_run(f"python -m venv --without-pip {VENV}"))
+        out.raw(*_env([("VIRTUAL_ENV", VENV), ("PATH", f"{VENV}/bin:$PATH"), ("PIP_PYTHON", f"{VENV}/bin/python")]))
         out.blank()
     if project.manager == "uv":
         _uv_setup(out, spec)
-    elif project.manager == "poetry":
-        _poetry_setup(out)
     _torch(out, spec)
     _dependencies(out, spec)
     _install_project(out, spec)
@@ -221,7 +227,7 @@ def _uv_setup(out: _Text, spec: DockerfileSpec) -> None:
 def _poetry_setup(out: _Text) -> None:
     out.comment(
         "Poetry installs this project; pinned, and in a virtualenv of its own (/opt/poetry) so that it stays "
-        f"in this stage. It installs into the active virtualenv ({VENV}) instead of creating one."
+        f"in this stage. It installs into the active virtualenv (VIRTUAL_ENV, {VENV}) instead of creating one."
     )
     out.raw(
         *_run(
