@@ -4,7 +4,7 @@ For each sample, copied with the clutter real trees have (a virtualenv, bytecode
 model weights): init writes the setup; `dockopt lint` reports no warning or error; `dockopt verify`
 (default policy) finds every requirement met but the base-image digest, which the local engine's
 stand-in images do not have; the same project written with a known digest scores 100%; the image
-builds; it runs as UID 10001 without the clutter; and the container answers its health check (the
+builds; it runs as UID 10001, without pip and without the clutter; and the container answers its health check (the
 services) or runs `--help` (the command-line programs).
 """
 
@@ -154,12 +154,12 @@ def test_init_writes_a_setup_that_lints_clean_verifies_builds_and_runs(
     probe = docker(
         docker_client,
         "run", "--rm", "--entrypoint", "python", image_tag, "-c",
-        "import os; print(os.getuid(), os.getgid()); "
+        "import importlib.util, os; print(os.getuid(), os.getgid(), importlib.util.find_spec('pip') is None); "
         "print(*(os.path.relpath(os.path.join(d, f), '/app') for d, _, fs in os.walk('/app') for f in fs))",
     )  # fmt: skip
     assert probe.returncode == 0, probe.stderr
     ids, *listing = probe.stdout.splitlines()
-    assert ids == "10001 10001"
+    assert ids == "10001 10001 True"  # the app's user, and no pip in the runtime virtualenv
     files = set(listing[0].split()) if listing else set()
     assert not files & {*CLUTTER, "Dockerfile", "docker-bake.hcl", ".github/workflows/docker.yml"}, files
 

@@ -310,6 +310,7 @@ def test_builder_and_runtime_blocks(tmp_path: Path) -> None:
     # manifests before the install, the code after it; cache mount on pip's cache
     assert lines.index("COPY requirements.txt ./") < lines.index("    pip install -r requirements.txt")
     assert "RUN --mount=type=cache,target=/root/.cache/pip \\" in lines
+    assert "RUN python -m venv --without-pip /opt/venv" in lines and "    PIP_PYTHON=/opt/venv/bin/python" in lines
     assert "groupadd --system --gid 10001 app" in text and "useradd --system --uid 10001 --gid app" in text
     assert lines.index("USER app") > lines.index("COPY --from=builder /opt/venv /opt/venv")
     assert "ENV PYTHONUNBUFFERED=1 \\" in lines and "    PYTHONDONTWRITEBYTECODE=1 \\" in lines
