@@ -6,9 +6,11 @@ worker processes; each file is independent, and a bad file never stops the other
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,6 +96,8 @@ def lint_tree(
         fact = collector.collect(ctx)
         if fact is not None:
             result.facts[collector.id] = fact
+    if "model" in ctx.__dict__:  # built by a rule: let its objects go now
+        ctx.model.release()
     result.findings.sort(key=Finding.sort_key)
     return result
 
@@ -175,8 +179,29 @@ def lint_files(
     jobs_list = [(str(path), display, config, keep_source, known.get(path)) for path, display in files]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(jobs_list) < PARALLEL_THRESHOLD:
-        return [_lint_one(job) for job in jobs_list]
+        with _few_collections():
+            return [_lint_one(job) for job in jobs_list]
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     chunk = max(8, len(jobs_list) // (workers * 8))
-    with context.Pool(processes=workers) as pool:
+    with context.Pool(processes=workers, initializer=_start_worker) as pool:
         return list(pool.imap(_lint_one, jobs_list, chunksize=chunk))
+
+
+# Linting a file leaves no reference cycles (lint_tree releases the model), so the cyclic garbage
+# collector finds nothing; run at its default pace it would cost lint about 5% of its time.
+_LINT_GC_THRESHOLD = (20_000, 50, 1_000)
+
+
+@contextlib.contextmanager
+def _few_collections() -> Iterator[None]:
+    before = gc.get_threshold()
+    gc.set_threshold(*_LINT_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _start_worker() -> None:
+    gc.freeze()  # what the worker inherited (modules, rules) is never garbage: leave it out of collections
+    gc.set_threshold(*_LINT_GC_THRESHOLD)

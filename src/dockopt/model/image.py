@@ -152,6 +152,17 @@ class ImageModel:
                 if state.instruction.keyword == "RUN":
                     model.users_created |= _created_users(self.script(state.instruction))
 
+    def release(self) -> None:
+        """Break the model's reference cycles (a state names its stage, the stage lists its states).
+
+        Called when a file is done: its objects are then freed at once by reference counting instead of
+        piling up for the cyclic garbage collector, which otherwise costs lint a tenth of its time.
+        """
+        for stage in self.stages:
+            stage.states = []
+        self._state_by_offset = {}
+        self._scripts = {}
+
     @cached_property
     def final(self) -> StageModel | None:
         return self.stages[-1] if self.stages else None
