@@ -36,7 +36,7 @@ from dockopt.report.comparison import format_bytes
 from dockopt.report.text import make_console
 from dockopt.results import update_results
 
-_COMMAND_WIDTH = 70  # characters of a layer's instruction shown in text
+_NUMBER_WIDTHS = {"layer": 5, "size": 9, "wasted": 9, "bytes": 9, "copies": 6}
 
 
 @dataclass(frozen=True)
@@ -233,11 +233,19 @@ def _image(console: Console, image: MeasuredImage, top: int) -> None:
         f"dive:   {format_bytes(anatomy.dive.wasted_bytes)} wasted, efficiency {anatomy.dive.efficiency:.1%} "
         "(dive also counts the copy that stays)"
     )
-    layers = _table("layer", "size", "wasted", "created by", "Python distributions")
+    layers = _table(
+        "layer",
+        "size",
+        "wasted",
+        "created by",
+        "Python distributions",
+        shares={"created by": 3, "Python distributions": 2},
+    )
     for number, layer in enumerate(anatomy.layers):
-        names = ", ".join(f"{d.name} {d.version}" for d in layer.distributions[:3])
-        if len(layer.distributions) > 3:
-            names += f" … ({len(layer.distributions)})"
+        largest_first = sorted(layer.distributions, key=lambda d: -d.size)  # torch shows before six
+        names = ", ".join(f"{d.name} {d.version}" for d in largest_first)
+        if len(largest_first) > 1:
+            names = f"{len(largest_first)}: {names}"
         layers.add_row(
             str(number),
             format_bytes(layer.size),
@@ -268,7 +276,14 @@ def _distributions(console: Console, distributions: Sequence[Distribution], top:
         return
     largest = sorted(distributions, key=lambda d: -d.size)
     shown = {id(d) for d in largest[:top]} | {id(d) for d in distributions if d.heavy or d.status != INSTALLED}
-    table = _table("layer", "distribution", "size", "status", "path")
+    table = _table(
+        "layer",
+        "distribution",
+        "size",
+        "status",
+        "site directory",
+        shares={"distribution": 2, "status": 3, "site directory": 3},
+    )
     for dist in distributions:
         if id(dist) in shown:
             table.add_row(
@@ -276,7 +291,7 @@ def _distributions(console: Console, distributions: Sequence[Distribution], top:
                 f"{dist.name} {dist.version}" + (" (heavy)" if dist.heavy else ""),
                 format_bytes(dist.size),
                 _status(dist),
-                dist.path,
+                dist.path.rsplit("/", 1)[0],
             )
     console.print(Text(f"Python distributions: {len(distributions)}", style="bold"))
     console.print(table)
@@ -288,14 +303,14 @@ def _status(dist: Distribution) -> str:
     if dist.status == INSTALLED:
         return INSTALLED
     if dist.status == REPLACED:
-        return f"replaced by {dist.replaced_by} in layer {dist.changed_in}"
+        return f"replaced in layer {dist.changed_in} ({dist.replaced_by})"
     return f"removed in layer {dist.changed_in}"
 
 
 def _duplicates(console: Console, duplicates: Duplicates, top: int) -> None:
     console.print(Text(f"Across {len(duplicates.images)} images (copies in layers they do not share)", style="bold"))
     if duplicates.distributions:
-        table = _table("distribution", "copies", "bytes", "images")
+        table = _table("distribution", "copies", "bytes", "images", shares={"distribution": 1, "images": 2})
         for dist in duplicates.distributions[:top]:
             table.add_row(
                 f"{dist.name} {dist.version}", str(dist.copies), format_bytes(dist.extra_bytes), ", ".join(dist.images)
@@ -308,7 +323,7 @@ def _duplicates(console: Console, duplicates: Duplicates, top: int) -> None:
         f"({format_bytes(duplicates.file_bytes)} that one shared layer would save)"
     )
     if duplicates.files:
-        table = _table("size", "copies", "file", "images")
+        table = _table("size", "copies", "file", "images", shares={"file": 3, "images": 2})
         for file in duplicates.files[:top]:
             table.add_row(format_bytes(file.size), str(file.copies), file.path, ", ".join(file.images))
         console.print(table)
@@ -316,19 +331,27 @@ def _duplicates(console: Console, duplicates: Duplicates, top: int) -> None:
     console.print(f"Heavy packages stored (named heavy, or {format_bytes(HEAVY_BYTES)} or more): {heavy or 'none'}")
 
 
-def _table(*columns: str) -> Table:
-    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False)
+def _table(*columns: str, shares: dict[str, int] | None = None) -> Table:
+    """Numbers right-aligned and never squeezed; the text columns in ``shares`` split the width left
+    between them in those proportions, cut with an ellipsis rather than wrapped (JSON has it all)."""
+    table = Table(box=None, show_header=True, header_style="bold", pad_edge=False, expand=bool(shares))
     for column in columns:
-        table.add_column(
-            column, justify="right" if column in {"size", "wasted", "bytes", "copies", "layer"} else "left"
-        )
+        if column in _NUMBER_WIDTHS:
+            table.add_column(column, justify="right", no_wrap=True, min_width=_NUMBER_WIDTHS[column])
+        else:
+            share = (shares or {}).get(column)
+            table.add_column(column, no_wrap=True, overflow="ellipsis", ratio=share)
     return table
 
 
 def _command(created_by: str) -> str:
-    """A history step as the Dockerfile line it came from, shortened."""
+    """A history step as the Dockerfile line it came from: ``RUN pip install …``, ``COPY . /app``."""
     command = created_by.removesuffix(" # buildkit").strip()
-    command = command.removeprefix("/bin/sh -c ").removeprefix("#(nop) ").strip()
-    if not command:
-        return "(no history)"
-    return command if len(command) <= _COMMAND_WIDTH else command[: _COMMAND_WIDTH - 1] + "…"
+    shell = "/bin/sh -c "
+    if command.startswith("RUN " + shell):  # BuildKit
+        command = "RUN " + command[len("RUN " + shell) :]
+    elif command.startswith(shell + "#(nop) "):  # the classic builder's metadata steps
+        command = command[len(shell + "#(nop) ") :].strip()
+    elif command.startswith(shell):  # the classic builder's RUN
+        command = "RUN " + command[len(shell) :]
+    return " ".join(command.split()) or "(no history)"
