@@ -12,7 +12,7 @@ from typing import TextIO
 from dockopt.config import Config, check_rule_selector, find_config, load_config
 from dockopt.errors import EXIT_ERROR, EXIT_FINDINGS, EXIT_OK, UsageError
 from dockopt.findings import Finding, Severity
-from dockopt.lint import FileResult, lint_files, lint_repository
+from dockopt.lint import FileResult, few_collections, lint_files, lint_repository
 from dockopt.repo.discovery import find_dockerfiles
 from dockopt.repo.graph import build_graph, discover
 from dockopt.repo.inheritance import Inherited, inherited_states
@@ -113,7 +113,11 @@ def _display(path: Path, resolved: Path | None = None) -> str:
 
 
 def run_lint(options: LintOptions, stream: TextIO | None = None) -> int:
-    out = stream or sys.stdout
+    with few_collections():
+        return _run_lint(options, stream or sys.stdout)
+
+
+def _run_lint(options: LintOptions, out: TextIO) -> int:
     config = resolve_config(options)
     files, inherited = collect(options.paths, config)
     results = lint_files(
