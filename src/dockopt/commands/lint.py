@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-import functools
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,48 +66,42 @@ def collect(paths: tuple[str, ...], config: Config) -> tuple[list[tuple[Path, st
     files: list[tuple[Path, str]] = []
     inherited: dict[Path, Inherited] = {}
     seen: set[Path] = set()
-    _resolved_directory.cache_clear()  # the tree may have changed since the last call in this process
+    cwd = Path.cwd().resolve()
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             found_files = list(find_dockerfiles(path, config.is_excluded))
+            # The walk follows no symlinked directory: a found file that is no symlink itself resolves to
+            # the resolved root joined with its path below the root.
+            root = path.resolve()
             for found in found_files:
-                _add(files, seen, found)
+                key = found.resolve() if found.is_symlink() else root / os.path.relpath(found, path)
+                _add(files, seen, found, key, cwd)
             discovery = discover(path) if found_files else None
             if discovery is not None and discovery.builds:
                 for dockerfile, state in inherited_states(build_graph(path, discovery)).items():
                     inherited[path / dockerfile] = state
         elif path.exists() or path.is_symlink():
-            _add(files, seen, path)
+            _add(files, seen, path, path.resolve(), cwd)
         else:
             raise UsageError(f"{raw}: no such file or directory")
     return files, inherited
 
 
-def _add(files: list[tuple[Path, str]], seen: set[Path], path: Path) -> None:
-    key = _resolved(path)
-    if key in seen:
+def _add(files: list[tuple[Path, str]], seen: set[Path], path: Path, resolved: Path, cwd: Path) -> None:
+    if resolved in seen:
         return
-    seen.add(key)
-    files.append((path, _display(path, key)))
-
-
-def _resolved(path: Path) -> Path:
-    # Resolving every component of every file costs more than linting small files: a file that is not a
-    # symlink resolves to its resolved directory plus its name, and directories repeat.
-    if path.is_symlink() or path.name in ("", ".", ".."):
-        return path.resolve()
-    return _resolved_directory(str(path.parent)) / path.name
-
-
-@functools.lru_cache(maxsize=4096)
-def _resolved_directory(directory: str) -> Path:
-    return Path(directory).resolve()
-
-
-def _display(path: Path, resolved: Path | None = None) -> str:
+    seen.add(resolved)
     try:
-        return (resolved or path.resolve()).relative_to(_resolved_directory(str(Path.cwd()))).as_posix()
+        display = resolved.relative_to(cwd).as_posix()
+    except ValueError:
+        display = path.as_posix()
+    files.append((path, display))
+
+
+def _display(path: Path) -> str:
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
     except ValueError:
         return path.as_posix()
 
