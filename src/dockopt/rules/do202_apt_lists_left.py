@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 
 from dockopt.findings import Edit, Finding, Fix, FixSafety, Severity
 from dockopt.rules import _rewrite
@@ -195,6 +196,11 @@ _VERBS = frozenset({"install", "reinstall", "build-dep", "upgrade", "dist-upgrad
 # -- fix -------------------------------------------------------------------------------------------------------
 
 _REMOVAL = "rm -rf /var/lib/apt/lists/*"
+
+
+@cache
+def _removal_shapes() -> list[_rewrite.Shape]:
+    return _rewrite.shapes(parse_shell(_REMOVAL))
 _APT_PROGRAMS = frozenset({"apt-get", "apt", "apt-cache", "aptitude"})
 # apt subcommands that read no package list.
 _LISTLESS = frozenset(
@@ -213,7 +219,7 @@ def _fix(ctx: FileContext, run: Run) -> Fix | None:
     edit = _heredoc_edit(ctx, run) if heredoc else _shell_edit(ctx, run)
     if edit is None:
         return None
-    expected = _rewrite.shapes(run.script) + _rewrite.shapes(parse_shell(_REMOVAL))
+    expected = _rewrite.shapes(run.script) + _removal_shapes()
     if not _rewrite.script_becomes(ctx.df, ins, [edit], expected):
         return None
     return Fix(FixSafety.SAFE, f"end the RUN with `{_REMOVAL}`", (edit,))
