@@ -89,6 +89,15 @@ class Finding:
     def line(self) -> int:
         return self.location.line
 
+    def without_edits(self) -> Finding:
+        """The same finding, its fix's availability kept, its edits dropped (for reports that show none)."""
+        if self.fix is None:
+            return self
+        return Finding(
+            self.rule, self.name, self.severity, self.file, self.location, self.message, self.fix_safety,
+            self.equivalents,
+        )  # fmt: skip
+
     def sort_key(self) -> tuple[str, int, int, str]:
         return (self.file, self.location.line, self.location.column, self.rule)
 

@@ -121,13 +121,15 @@ def lint_text(text: str, config: Config | None = None, display_path: str = "Dock
     return lint_tree(parse(text, display_path), display_path, cfg, active_rules(cfg))
 
 
-def _lint_one(job: tuple[str, str, Config, bool, Inherited | None]) -> FileResult:
-    path, display, config, keep_source, inherited = job
+def _lint_one(job: tuple[str, str, Config, bool, bool, Inherited | None]) -> FileResult:
+    path, display, config, keep_source, keep_edits, inherited = job
     rules, collectors = _worker_rules(config)
     df = load_file(Path(path), display)
     result = lint_tree(df, display, config, rules, inherited, collectors)
     if keep_source:
         result.source = df.text
+    if not keep_edits:  # less to send back from a worker
+        result.findings = [finding.without_edits() for finding in result.findings]
     return result
 
 
@@ -170,13 +172,17 @@ def lint_files(
     jobs: int | None = None,
     keep_source: bool = False,
     inherited: Mapping[Path, Inherited] | None = None,
+    keep_edits: bool = True,
 ) -> list[FileResult]:
     """Lint (path, display path) pairs; in parallel when there are many.
 
-    ``inherited`` maps a file (as given) to what the repository says about its bases.
+    ``inherited`` maps a file (as given) to what the repository says about its bases. Without
+    ``keep_edits`` the findings keep their fixes' availability but not the edits.
     """
     known = inherited or {}
-    jobs_list = [(str(path), display, config, keep_source, known.get(path)) for path, display in files]
+    jobs_list = [
+        (str(path), display, config, keep_source, keep_edits, known.get(path)) for path, display in files
+    ]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(jobs_list) < PARALLEL_THRESHOLD:
         with few_collections():

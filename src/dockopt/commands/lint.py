@@ -115,7 +115,12 @@ def _run_lint(options: LintOptions, out: TextIO) -> int:
     config = resolve_config(options)
     files, inherited = collect(options.paths, config)
     results = lint_files(
-        files, config, jobs=options.jobs, keep_source=options.output_format == "text", inherited=inherited
+        files,
+        config,
+        jobs=options.jobs,
+        keep_source=options.output_format == "text",
+        inherited=inherited,
+        keep_edits=options.output_format == "sarif",  # the only format that shows a fix's edits
     )
     result = to_lint_result(results)
     repository = repository_findings(options.paths, files, results, config)
