@@ -73,9 +73,9 @@ def test_bad_results_file(repo: Path, tmp_path: Path) -> None:
 
 
 def test_usage_errors(repo: Path) -> None:
-    code, _, err = _run(str(repo), "--format", "html")
+    code, _, err = _run(str(repo), "--format", "pdf")
     assert code == 2
-    assert "--format html is not available yet" in err
+    assert "'pdf' is not one of 'md', 'html', 'json'" in err
     assert _run(str(repo / "missing"))[0] == 2
     assert _run(str(repo), "--fail-under", "120")[0] == 2
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TextIO
 
 from dockopt.errors import EXIT_FINDINGS, EXIT_OK, UsageError
-from dockopt.report import verify_json, verify_markdown
+from dockopt.report import verify_html, verify_json, verify_markdown
 from dockopt.results import load_results
 from dockopt.verify.evaluate import evaluate
 from dockopt.verify.policy import load_policy
@@ -39,8 +39,6 @@ def run_verify(options: VerifyOptions, stream: TextIO | None = None, log: TextIO
         raise UsageError(f"{options.root}: not a directory")
     if options.output_format not in FORMATS:
         raise UsageError(f"unknown format {options.output_format!r} (expected one of {', '.join(FORMATS)})")
-    if options.output_format == "html":
-        raise UsageError("--format html is not available yet; use md or json")
     if options.fail_under is not None and not 0 <= options.fail_under <= 100:
         raise UsageError(f"--fail-under {options.fail_under:g}: a score is between 0 and 100")
     policy = load_policy(Path(options.policy) if options.policy else None)
@@ -50,10 +48,12 @@ def run_verify(options: VerifyOptions, stream: TextIO | None = None, log: TextIO
     if options.output_format == "json":
         verify_json.render(report, buffer)
     else:
+        # Evidence links are relative to where the report is read: the output file's directory, or here.
         link_base = root.as_posix()
         if options.output:
             link_base = os.path.relpath(root.resolve(), Path(options.output).resolve().parent).replace(os.sep, "/")
-        verify_markdown.render(report, buffer, link_base=link_base)
+        renderer = verify_html if options.output_format == "html" else verify_markdown
+        renderer.render(report, buffer, link_base=link_base)
     if options.output:
         write_text_atomically(Path(options.output), buffer.getvalue())
         score = "n/a" if report.score is None else f"{report.score:.1f}/100"

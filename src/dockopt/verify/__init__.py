@@ -9,6 +9,7 @@
       kinds_repository.py  digests, hierarchy, heavy packages, versions file, build order, .dockerignore
       kinds_measured.py    size, wasted bytes, rebuild and build time limits from a results file
     score.py               requirement, category and overall scores; gaps by weight x gap
-    report.py              the report model every format renders (dockopt.report.verify_markdown, verify_json)
+    report.py              the report model every format renders (dockopt.report.verify_markdown, verify_json,
+                           verify_html)
     evaluate.py            policy + repository (+ results) -> VerifyReport
 """
