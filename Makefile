@@ -20,11 +20,16 @@ demo: $(STAMP)
 	@echo "== dockopt lint examples/ =="
 	@# exit 1 means "findings reported", which is the point of the demo; 2 would be a real failure
 	$(BIN)/dockopt lint examples/ || test $$? -eq 1
+	@echo "== dockopt verify examples/ml-pipeline =="
+	$(BIN)/dockopt verify examples/ml-pipeline -o dockopt-report/verify.md
+	$(BIN)/dockopt verify examples/ml-pipeline --format html -o dockopt-report/verify.html
+	@echo "The verify report of examples/ml-pipeline is in $(CURDIR)/dockopt-report/: verify.md (Markdown), verify.html (open it in a browser)"
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 	scripts/ensure-docker
+	scripts/ensure-chromium
 	$(BIN)/python -m pytest -q
 
 clean:
