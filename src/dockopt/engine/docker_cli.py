@@ -9,10 +9,13 @@ the daemon, read in one pass with no temporary copy.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -54,6 +57,7 @@ INIT_LAYER_PATHS = (
     "/sys",
 )
 _COMMAND_TIMEOUT = 120  # seconds, for every command but build and export
+_SAVE_PIECE = 1 << 20  # bytes
 
 
 def find_client() -> str:
@@ -159,10 +163,11 @@ class DockerCLI(Engine):
     def saved_images(self, images: Sequence[str], *, hash_contents: bool = False) -> list[SavedImage]:
         self._check_engine()
         # One `docker save` for all images: a layer they share comes once; its stream is read as it is written.
-        proc = subprocess.Popen([self.client, "save", *images], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        assert proc.stdout is not None  # stdout=PIPE
+        command = [self.client, "save", *images]
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
+        assert isinstance(proc.stdout, io.RawIOBase)  # stdout=PIPE, unbuffered
         try:
-            saved = read_saved_images(proc.stdout, hash_contents=hash_contents)
+            saved = read_saved_images(_read_in_large_pieces(proc.stdout), hash_contents=hash_contents)
         except BaseException as exc:
             proc.kill()  # it would block forever on a pipe nobody reads
             _, stderr = proc.communicate()
@@ -216,6 +221,17 @@ def _run(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise EngineError(f"cannot run {command[0]}: {exc}") from exc
+
+
+def _read_in_large_pieces(pipe: io.RawIOBase) -> io.BufferedReader:
+    """The pipe with a 1 MB kernel buffer where Linux allows it, read 1 MB at a time: the default 64 kB
+    pipe wakes both sides for every piece, which cost a third of the scan's CPU time in system calls."""
+    if sys.platform == "linux":
+        import fcntl
+
+        with contextlib.suppress(OSError):  # /proc/sys/fs/pipe-max-size may be lower
+            fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, _SAVE_PIECE)
+    return io.BufferedReader(pipe, buffer_size=_SAVE_PIECE)
 
 
 def _save_failed(images: Sequence[str], stderr: bytes) -> EngineError:
