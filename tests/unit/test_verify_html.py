@@ -19,9 +19,10 @@ from click.testing import CliRunner
 
 from dockopt.cli import main
 from dockopt.commands.verify import VerifyOptions, run_verify
+from dockopt.report.verify_hierarchy import BOX_WIDTH, hierarchy_diagram
 from dockopt.verify.evaluate import evaluate
 from dockopt.verify.policy import load_policy
-from dockopt.verify.report import Status, VerifyReport
+from dockopt.verify.report import ImageFacts, Status, VerifyReport
 from verify_html_samples import ML_PIPELINE, ML_PIPELINE_FIGURES, Element, Page, write_report, write_results
 
 STATUS_TEXT = {
@@ -290,3 +291,57 @@ def test_command_line(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert result.stdout.startswith("<!DOCTYPE html>")
     assert "below the threshold" in _words(Page(result.stdout).by_id("summary").all_text())
+
+
+def test_unreadable_files_are_listed_with_links(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "broken").mkdir(parents=True)
+    (repo / "Dockerfile").write_text('FROM python:3.11-slim\nCMD ["python"]\n', encoding="utf-8")
+    (repo / "broken" / "Dockerfile").write_bytes(b"\xff\xfe\x00not a dockerfile")
+    page = Page(write_report(tmp_path / "verify.html", root=repo))
+    assert page.errors == []
+    section = page.by_id("problems")
+    assert "DO900" in section.all_text()
+    assert {a.attrs["href"] for a in _descendants(section) if a.tag == "a"} == {"repo/broken/Dockerfile#L1"}
+
+
+def _image(
+    name: str, parents: tuple[str, ...] = (), external: tuple[str, ...] = (), heavy: tuple[str, ...] = ()
+) -> ImageFacts:
+    return ImageFacts(name, f"docker/{name}/Dockerfile", parents, external, (), heavy)
+
+
+def test_hierarchy_layout_of_wide_deep_and_cyclic_graphs() -> None:
+    long_name = "a-service-with-a-name-much-longer-than-any-box"
+    images = [
+        _image("base", external=("nvidia/cuda:12.1.1-cudnn8-devel-ubuntu22.04",), heavy=("torch==2.2.2",)),
+        *(_image(f"svc{i:02}", parents=("base",)) for i in range(14)),
+        _image(
+            long_name, parents=("svc03",), heavy=("torch==2.1.0", "torchaudio==2.1.0", "nvidia-cudnn-cu12==8.9.2.26")
+        ),
+        _image("loop-a", parents=("loop-b",)),
+        _image("loop-b", parents=("loop-a",)),
+    ]
+    diagram = Page(str(hierarchy_diagram(images, {"base": "2.10 GB"})))
+    assert diagram.errors == []
+    (svg,) = diagram.find_all("svg")
+    boxes = _box_positions(svg)
+    assert set(boxes) == {i.name for i in images}
+    rows = sorted({y for _, y in boxes.values()})
+    assert len(rows) == 5  # base (the external base is above it); fifteen boxes on lines of six; the long one
+    assert [sum(1 for _, y in boxes.values() if y == row) for row in rows] == [2, 6, 6, 3, 1]  # base, loop-b; ...
+    for image in images[:16]:
+        for parent in image.parents:
+            assert boxes[parent][1] < boxes[image.name][1]
+    width = float(svg.attrs["viewbox"].split()[2])  # html.parser lowercases attribute names
+    assert all(0 <= x <= width - BOX_WIDTH for x, _ in boxes.values())
+    assert len({(x, y) for x, y in boxes.values()}) == len(boxes)  # no two boxes on one place
+    long_box = next(d for d in _descendants(svg) if d.tag == "a" and d.attrs["href"] == f"#image-{long_name}")
+    texts = [d for d in _descendants(long_box) if d.tag == "text"]
+    assert any(
+        t.all_text().startswith(long_name) and "…" in t.all_text() for t in texts
+    )  # shortened; title has it whole
+    assert "⚠ torch==2.1.0" in long_box.all_text()  # base (two levels up) has torch
+    assert "2.10 GB" in svg.all_text()
+    edges = [d for d in _descendants(svg) if d.tag == "path" and "edge" in d.classes()]
+    assert len(edges) == 1 + 14 + 1 + 2

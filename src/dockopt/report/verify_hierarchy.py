@@ -20,7 +20,7 @@ from dockopt.verify.report import ImageFacts
 
 BOX_WIDTH, BOX_HEIGHT = 214.0, 78.0
 HEAVY_LINES = 2
-COLUMN_GAP, ROW_GAP, MARGIN = 26.0, 46.0, 12.0
+COLUMN_GAP, ROW_GAP, MARGIN = 26.0, 46.0, 16.0
 MAX_PER_LINE = 6  # a wider row wraps onto a second line, so the diagram stays readable on a laptop
 SWEEPS = 3
 
@@ -36,6 +36,8 @@ class _Node:
     children: list[str] = field(default_factory=list)
     x: float = 0.0
     y: float = 0.0
+    row_top: float = 0.0  # y of the first line of its row (a wide row wraps onto more lines)
+    row_bottom: float = 0.0  # y of the bottom of its row's last line
 
 
 def package_name(spec: str) -> str:
@@ -135,32 +137,52 @@ def _barycenter(node: _Node, linked: list[str], nodes: dict[str, _Node], positio
 
 
 def _place(rows: list[list[_Node]]) -> tuple[float, float]:
-    """Sets every node's x, y; returns the diagram's width and height."""
+    """Sets every node's x, y; returns the diagram's width and height.
+
+    The lines of a wrapped row share one grid (the first line's, centred), so the gaps between boxes
+    line up from line to line and the arrows to the lower lines can run down through them.
+    """
     widest = min(max(len(row) for row in rows), MAX_PER_LINE)
     width = 2 * MARGIN + widest * BOX_WIDTH + (widest - 1) * COLUMN_GAP
     y = MARGIN
     for row in rows:
+        first = min(len(row), MAX_PER_LINE)
+        left = (width - first * BOX_WIDTH - (first - 1) * COLUMN_GAP) / 2
+        top = y
         for start in range(0, len(row), MAX_PER_LINE):
-            line = row[start : start + MAX_PER_LINE]
-            line_width = len(line) * BOX_WIDTH + (len(line) - 1) * COLUMN_GAP
-            x = (width - line_width) / 2
-            for node in line:
-                node.x, node.y = x, y
-                x += BOX_WIDTH + COLUMN_GAP
+            for column, node in enumerate(row[start : start + MAX_PER_LINE]):
+                node.x, node.y, node.row_top = left + column * (BOX_WIDTH + COLUMN_GAP), y, top
             y += BOX_HEIGHT + ROW_GAP
+        for node in row:
+            node.row_bottom = y - ROW_GAP
     return width, y - ROW_GAP + MARGIN
 
 
+def _curve(x1: float, y1: float, x2: float, y2: float) -> str:
+    """A vertical S-curve from the current point (x1, y1) to (x2, y2)."""
+    middle = (y1 + y2) / 2
+    return f"C{x1:.1f},{middle:.1f} {x2:.1f},{middle:.1f} {x2:.1f},{y2:.1f}"
+
+
 def _arrow(parent: _Node, child: _Node) -> Markup:
-    x1, y1 = parent.x + BOX_WIDTH / 2, parent.y + BOX_HEIGHT
+    """From the bottom of the base to the top of the image; across a wrapped row, down the gaps between boxes."""
+    x, y = parent.x + BOX_WIDTH / 2, parent.y + BOX_HEIGHT
     x2, y2 = child.x + BOX_WIDTH / 2, child.y - 3
-    if child.y <= parent.y:  # a build cycle, or a wrapped line: go around the side
-        x1, y1 = parent.x + BOX_WIDTH, parent.y + BOX_HEIGHT / 2
+    if child.y <= parent.y:  # a build cycle: go around the side
+        x, y = parent.x + BOX_WIDTH, parent.y + BOX_HEIGHT / 2
         x2, y2 = child.x + BOX_WIDTH, child.y + BOX_HEIGHT / 2 - 3
-        path = f"M{x1:.1f},{y1:.1f} C{x1 + 40:.1f},{y1:.1f} {x2 + 40:.1f},{y2:.1f} {x2 + 3:.1f},{y2:.1f}"
+        path = f"M{x:.1f},{y:.1f} C{x + 40:.1f},{y:.1f} {x2 + 40:.1f},{y2:.1f} {x2 + 3:.1f},{y2:.1f}"
     else:
-        middle = (y1 + y2) / 2
-        path = f"M{x1:.1f},{y1:.1f} C{x1:.1f},{middle:.1f} {x2:.1f},{middle:.1f} {x2:.1f},{y2:.1f}"
+        path = f"M{x:.1f},{y:.1f}"
+        if y < parent.row_bottom:  # lines of its own row below the base: leave by the gap on its right
+            gap_x = parent.x + BOX_WIDTH + COLUMN_GAP / 2
+            path += f" {_curve(x, y, gap_x, y + ROW_GAP / 2)} L{gap_x:.1f},{parent.row_bottom + ROW_GAP / 2:.1f}"
+            x, y = gap_x, parent.row_bottom + ROW_GAP / 2
+        if child.y > child.row_top:  # a lower line of the image's row: enter by the gap on its left
+            gap_x = child.x - COLUMN_GAP / 2
+            path += f" {_curve(x, y, gap_x, child.row_top - ROW_GAP / 2)} L{gap_x:.1f},{child.y - ROW_GAP / 2:.1f}"
+            x, y = gap_x, child.y - ROW_GAP / 2
+        path += f" {_curve(x, y, x2, y2)}"
     css = "edge edge-external" if parent.external else "edge"
     title = f"{child.label} is built on {parent.label}"
     return element("path", {"d": path, "class": css, "marker_end": "url(#arrow)"}, element("title", {}, title))
