@@ -10,13 +10,14 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import tarfile
 
 import pytest
 from saved_archives import ImageSpec, OneWayStream, layer_tar, oci_layout, old_layout
 
 from dockopt.engine.anatomy import analyze_image
 from dockopt.engine.dive import dive_figures
-from dockopt.engine.layers import DIRECTORY, FILE, HARDLINK, SYMLINK, read_saved_images, scan_layer
+from dockopt.engine.layers import DIRECTORY, FILE, HARDLINK, SYMLINK, _HeaderInfo, read_saved_images, scan_layer
 from dockopt.errors import EngineError
 
 # Three layers with every way a file's bytes can stop being visible.
@@ -241,15 +242,11 @@ def test_a_zstd_layer_is_refused_by_name() -> None:
 
 
 def read_members(archive: bytes) -> list[tuple[str, bytes]]:
-    import tarfile
-
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         return [(m.name, tar.extractfile(m).read()) for m in tar.getmembers() if m.isfile()]  # type: ignore[union-attr]
 
 
 def rebuild_archive(members: list[tuple[str, bytes]]) -> bytes:
-    import tarfile
-
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
         for name, content in members:
@@ -257,3 +254,38 @@ def rebuild_archive(members: list[tuple[str, bytes]]) -> bytes:
             info.size = len(content)
             tar.addfile(info, io.BytesIO(content))
     return buffer.getvalue()
+
+
+@pytest.mark.parametrize("tar_format", [tarfile.USTAR_FORMAT, tarfile.GNU_FORMAT, tarfile.PAX_FORMAT])
+def test_the_lean_header_parser_reads_what_tarfile_reads(tar_format: int) -> None:
+    long_name = "usr/lib/" + "/".join(["d" * 40] * 4) + "/file.so"  # over 100 characters: prefix, longname or pax
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tar_format) as tar:
+        for name, kind, target, content in [
+            ("usr/", tarfile.DIRTYPE, "", b""),
+            (long_name, tarfile.REGTYPE, "", b"x" * 777),
+            ("usr/bin/python3.11", tarfile.REGTYPE, "", b"p" * 10),
+            ("usr/bin/python", tarfile.SYMTYPE, "python3.11", b""),
+            ("usr/bin/python3", tarfile.LNKTYPE, "usr/bin/python3.11", b""),
+            ("dev/fifo", tarfile.FIFOTYPE, "", b""),
+        ]:
+            info = tarfile.TarInfo(name)
+            info.type, info.linkname, info.size = kind, target, len(content)
+            tar.addfile(info, io.BytesIO(content) if content else None)
+    data = buffer.getvalue()
+
+    def headers(**options: object) -> list[tuple[str, bytes, int, str]]:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r|", **options) as tar:  # type: ignore[call-overload]
+            return [(m.name, m.type, m.size, m.linkname) for m in tar]
+
+    assert headers(tarinfo=_HeaderInfo) == headers()
+    summary = scan_layer(io.BytesIO(data))
+    assert summary.entries["/" + long_name].size == 777
+    assert summary.entries["/usr/bin/python3"].target == "/usr/bin/python3.11"
+
+
+def test_a_corrupt_header_is_an_engine_error() -> None:
+    data = bytearray(layer_tar(TOP))
+    data[0] ^= 0xFF  # the first header's name, and so its checksum
+    with pytest.raises(EngineError, match="cannot read the saved image: layer layer"):
+        scan_layer(io.BytesIO(bytes(data)))
