@@ -10,7 +10,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,9 +146,17 @@ def _worker_rules(config: Config) -> tuple[list[Rule], list[RepositoryRule]]:
 
 
 def lint_repository(
-    root: Path, display_root: str, results: Mapping[str, FileResult], config: Config
+    root: Path,
+    display_root: str,
+    results: Mapping[str, FileResult],
+    config: Config,
+    prepared: RepositoryContext | None = None,
 ) -> list[Finding]:
-    """Run the repository rules on a linted directory; ``results`` maps paths relative to ``root``."""
+    """Run the repository rules on a linted directory; ``results`` maps paths relative to ``root``.
+
+    ``prepared`` is the directory's context made (and warmed by ``prepare_repository``) while its
+    files were linted; it must list the same Dockerfiles.
+    """
     rules = active_repository_rules(config)
     if not rules:
         return []
@@ -156,7 +164,8 @@ def lint_repository(
     for relative, result in results.items():
         for rule_id, fact in result.facts.items():
             facts.setdefault(rule_id, {})[relative] = fact
-    repo = RepositoryContext(root, display_root, sorted(results), facts)
+    repo = prepared or RepositoryContext(root, display_root, sorted(results))
+    repo.facts = facts
     findings: list[Finding] = []
     for rule in rules:
         for finding in rule.check_repository(repo):
@@ -173,11 +182,13 @@ def lint_files(
     keep_source: bool = False,
     inherited: Mapping[Path, Inherited] | None = None,
     keep_edits: bool = True,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[FileResult]:
     """Lint (path, display path) pairs; in parallel when there are many.
 
     ``inherited`` maps a file (as given) to what the repository says about its bases. Without
-    ``keep_edits`` the findings keep their fixes' availability but not the edits.
+    ``keep_edits`` the findings keep their fixes' availability but not the edits. ``meanwhile``
+    runs in this process while workers lint (work that needs no results, such as walking the tree).
     """
     known = inherited or {}
     jobs_list = [
@@ -185,12 +196,17 @@ def lint_files(
     ]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(jobs_list) < PARALLEL_THRESHOLD:
+        if meanwhile is not None:
+            meanwhile()
         with few_collections():
             return [_lint_one(job) for job in jobs_list]
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     chunk = max(8, len(jobs_list) // (workers * 8))
     with context.Pool(processes=workers, initializer=_start_worker) as pool:
-        return list(pool.imap(_lint_one, jobs_list, chunksize=chunk))
+        linted = pool.imap(_lint_one, jobs_list, chunksize=chunk)
+        if meanwhile is not None:
+            meanwhile()  # the workers have their jobs: this process would only wait
+        return list(linted)
 
 
 # Linting a file leaves no reference cycles (lint_tree releases the model), so the cyclic garbage

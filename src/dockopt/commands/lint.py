@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -17,6 +18,8 @@ from dockopt.repo.discovery import find_dockerfiles
 from dockopt.repo.graph import build_graph, discover
 from dockopt.repo.inheritance import Inherited, inherited_states
 from dockopt.report import LintResult, render
+from dockopt.rules._repo import prepare_repository
+from dockopt.rules.context import RepositoryContext
 from dockopt.rules.registry import all_rules
 
 
@@ -114,6 +117,7 @@ def run_lint(options: LintOptions, stream: TextIO | None = None) -> int:
 def _run_lint(options: LintOptions, out: TextIO) -> int:
     config = resolve_config(options)
     files, inherited = collect(options.paths, config)
+    repositories = repository_contexts(options.paths, files)
     results = lint_files(
         files,
         config,
@@ -121,9 +125,10 @@ def _run_lint(options: LintOptions, out: TextIO) -> int:
         keep_source=options.output_format == "text",
         inherited=inherited,
         keep_edits=options.output_format == "sarif",  # the only format that shows a fix's edits
+        meanwhile=lambda: _prepare(repositories.values()),
     )
     result = to_lint_result(results)
-    repository = repository_findings(options.paths, files, results, config)
+    repository = repository_findings(options.paths, files, results, config, repositories)
     result.findings.extend(repository)
     if options.output_format == "text":
         for finding in repository:  # show the source line of requirement files, scripts, .dockerignore
@@ -139,23 +144,50 @@ def _run_lint(options: LintOptions, out: TextIO) -> int:
     return exit_code(result.findings, result.errors != [], config.fail_on)
 
 
+def _prepare(repositories: Iterable[RepositoryContext]) -> None:
+    for repo in repositories:
+        prepare_repository(repo)
+
+
+def repository_contexts(paths: tuple[str, ...], files: list[tuple[Path, str]]) -> dict[str, RepositoryContext]:
+    """The repository context of every directory among ``paths`` (by the path as given), with its Dockerfiles."""
+    contexts: dict[str, RepositoryContext] = {}
+    for raw in paths:
+        root = Path(raw)
+        if root.is_dir() and raw not in contexts:
+            display = _display(root) if raw not in (".", "./") else ""
+            contexts[raw] = RepositoryContext(root, display, sorted(_under(root, files)))
+    return contexts
+
+
 def repository_findings(
-    paths: tuple[str, ...], files: list[tuple[Path, str]], results: list[FileResult], config: Config
+    paths: tuple[str, ...],
+    files: list[tuple[Path, str]],
+    results: list[FileResult],
+    config: Config,
+    prepared: dict[str, RepositoryContext] | None = None,
 ) -> list[Finding]:
-    """The repository rules' findings for every directory among ``paths``."""
+    """The repository rules' findings for every directory among ``paths`` (contexts ``prepared`` by path)."""
     findings: list[Finding] = []
     for raw in paths:
         root = Path(raw)
         if not root.is_dir():
             continue
-        under: dict[str, FileResult] = {}
-        for (path, _), result in zip(files, results, strict=True):
-            try:
-                under[path.relative_to(root).as_posix()] = result
-            except ValueError:
-                continue
-        findings.extend(lint_repository(root, _display(root) if raw not in (".", "./") else "", under, config))
+        under = {relative: results[index] for relative, index in _under(root, files).items()}
+        display = _display(root) if raw not in (".", "./") else ""
+        findings.extend(lint_repository(root, display, under, config, (prepared or {}).get(raw)))
     return findings
+
+
+def _under(root: Path, files: list[tuple[Path, str]]) -> dict[str, int]:
+    """Path relative to ``root`` -> index in ``files``, for the files below ``root``."""
+    found: dict[str, int] = {}
+    for index, (path, _) in enumerate(files):
+        try:
+            found[path.relative_to(root).as_posix()] = index
+        except ValueError:
+            continue
+    return found
 
 
 def to_lint_result(results: list[FileResult]) -> LintResult:

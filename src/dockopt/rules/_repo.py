@@ -84,6 +84,11 @@ class RepositoryTree:
         ]
 
 
+def prepare_repository(repo: RepositoryContext) -> None:
+    """Do the repository rules' shared work that needs no facts: the walk of the tree, the build contexts."""
+    context_groups(repo)
+
+
 def repository_tree(repo: RepositoryContext) -> RepositoryTree:
     return memo(repo, "tree", lambda: _walk(repo.root))
 
