@@ -487,9 +487,13 @@ class _Builder:
                 self.set_options.add(text[2:])
 
     def word(self, node: ts.Node) -> Word:
-        raw = self.node_text(node)
+        start, end = node.start_byte, node.end_byte
+        raw = self.data[start:end].decode("utf-8", errors="replace")
+        if node.type == "word":  # most words: no quotes, no expansion
+            text, dynamic = _bare(raw)
+            return Word(text, raw, self.src(start), self.src_end(end), False, dynamic)
         text, quoted, dynamic = _unquote(node, self, raw)
-        return Word(text, raw, self.src(node.start_byte), self.src_end(node.end_byte), quoted, dynamic)
+        return Word(text, raw, self.src(start), self.src_end(end), quoted, dynamic)
 
 
 def _shifted(base: int) -> Callable[[int], int]:
@@ -573,9 +577,14 @@ def _unquote(node: ts.Node, builder: _Builder, raw: str | None = None) -> tuple[
     if kind in _DYNAMIC:
         return raw, False, True
     if kind == "word":
-        dynamic = ("*" in raw or "?" in raw or "[" in raw) and not raw.startswith("-")
-        return _unescape_bare(raw), False, dynamic
+        text, dynamic = _bare(raw)
+        return text, False, dynamic
     return raw, False, False
+
+
+def _bare(raw: str) -> tuple[str, bool]:
+    """An unquoted word: its text, and whether the shell expands it as a glob."""
+    return _unescape_bare(raw), ("*" in raw or "?" in raw or "[" in raw) and not raw.startswith("-")
 
 
 def _unescape_bare(text: str) -> str:
