@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import functools
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -71,10 +72,9 @@ class Config:
         return selected
 
     def ignored_for_path(self, display_path: str, rule_id: str) -> bool:
-        path = display_path.replace("\\", "/")
-        if self.root is not None:
-            with contextlib.suppress(ValueError):
-                path = Path(display_path).resolve().relative_to(self.root.resolve()).as_posix()
+        if not self.per_file_ignores:
+            return False
+        path = _path_in_project(display_path, self.root, str(Path.cwd()) if self.root is not None else "")
         for pattern, rules in self.per_file_ignores.items():
             if _path_matches(path, pattern) and _best_match(rule_id, rules) is not None:
                 return True
@@ -82,6 +82,16 @@ class Config:
 
     def is_excluded(self, relative_path: str) -> bool:
         return any(_path_matches(relative_path, pattern) for pattern in self.exclude)
+
+
+@functools.lru_cache(maxsize=256)  # asked once per rule for the same file
+def _path_in_project(display_path: str, root: Path | None, cwd: str) -> str:  # noqa: ARG001 (a key: paths resolve against it)
+    """The path relative to the configuration's directory (as written when there is none)."""
+    path = display_path.replace("\\", "/")
+    if root is not None:
+        with contextlib.suppress(ValueError):
+            path = Path(display_path).resolve().relative_to(root.resolve()).as_posix()
+    return path
 
 
 def _path_matches(path: str, pattern: str) -> bool:
