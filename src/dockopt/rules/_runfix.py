@@ -16,7 +16,7 @@ import tree_sitter as ts
 from dockopt.findings import Edit
 from dockopt.rules._insert import line_ending
 from dockopt.shell import Command, Script
-from dockopt.shell.parse import parse_tree
+from dockopt.shell.parse import bash_query, parse_tree
 from dockopt.syntax import Dockerfile, Form, Instruction, LineKind
 from dockopt.syntax.source import go_rstrip
 
@@ -138,16 +138,25 @@ def _has(node: ts.Node, kind: str) -> bool:
     return node.type == kind or any(_has(child, kind) for child in node.children)
 
 
-def _stateful(node: ts.Node) -> bool:
-    if node.type in ("declaration_command", "function_definition", "unset_command"):
+# What can outlive its command: declarations (export, local, ...), functions, unset, assignments that
+# are not a command's prefix, and the builtins of STATEFUL_BUILTINS.
+_STATEFUL = bash_query(
+    "(declaration_command) @lasting (function_definition) @lasting (unset_command) @lasting "
+    "(variable_assignment) @assignment (command name: (command_name) @name)"
+)
+
+
+def _stateful(root: ts.Node) -> bool:
+    found = ts.QueryCursor(_STATEFUL).captures(root)
+    if found.get("lasting"):
         return True
-    if node.type == "variable_assignment" and (node.parent is None or node.parent.type != "command"):
-        return True
-    if node.type == "command":
-        name = node.child_by_field_name("name")
-        if name is not None and name.text is not None and name.text.decode("utf-8", "replace") in STATEFUL_BUILTINS:
+    for node in found.get("assignment", ()):
+        if node.parent is None or node.parent.type != "command":
             return True
-    return any(_stateful(child) for child in node.named_children)
+    return any(
+        node.text is not None and node.text.decode("utf-8", "replace") in STATEFUL_BUILTINS
+        for node in found.get("name", ())
+    )
 
 
 def lock(df: Dockerfile, offset: int) -> Edit:

@@ -205,6 +205,11 @@ def parse_shell(text: str, to_source: Callable[[int], int] | None = None) -> Scr
     return script
 
 
+def bash_query(source: str) -> ts.Query:
+    """A tree-sitter query over tree-sitter-bash trees (matched in C: faster than walking nodes in Python)."""
+    return ts.Query(_LANGUAGE, source)
+
+
 # The fixes of several rules read the structure of a RUN the model parsed already: the last trees are kept.
 _TREES: dict[bytes, ts.Tree] = {}
 _TREES_KEPT = 512
