@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 from dockopt.findings import Finding, Severity
 from dockopt.model import StageModel
@@ -33,6 +34,7 @@ _REFERENCE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 _METADATA = frozenset({"LABEL", "MAINTAINER", "CMD", "ENTRYPOINT", "EXPOSE", "STOPSIGNAL", "HEALTHCHECK"})
 
 
+@lru_cache(maxsize=4096)  # the same names recur in every file
 def is_volatile(name: str) -> bool:
     """A name for a value that changes with every commit, build or release (GIT_SHA, BUILD_DATE, VERSION)."""
     upper = name.upper()
