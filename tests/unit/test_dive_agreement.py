@@ -11,6 +11,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -74,7 +75,7 @@ def dive_json(archive: Path, out: Path) -> dict[str, object]:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     image: dict[str, object] = json.loads(out.read_text())["image"]
-    return image
+    return {key: image[key] for key in ("inefficientBytes", "efficiencyScore", "sizeBytes")}
 
 
 @pytest.mark.parametrize("layers", SCENARIOS.values(), ids=SCENARIOS.keys())
@@ -95,7 +96,12 @@ def test_figures_equal_dive_on_old_layout_archives(layers: list[list[object]], t
 def test_figures_equal_dive_on_oci_archives(gzip_layers: bool, tmp_path: Path) -> None:
     archive = oci_layout([ImageSpec([BASE, CHANGES, TOP], COMMANDS, ["demo:oci"])], gzip_layers=gzip_layers)
     (tmp_path / "image.tar").write_bytes(archive)
-    expected = dive_json(tmp_path / "image.tar", tmp_path / "dive.json")
+    # dive 0.13 does not always read an OCI archive the same way (about one run in ten here stacks the
+    # layers in another order and reports other figures): its usual answer is the one to agree with.
+    answers = Counter(
+        tuple(dive_json(tmp_path / "image.tar", tmp_path / f"dive-{run}.json").values()) for run in range(5)
+    )
+    expected = dict(zip(("inefficientBytes", "efficiencyScore", "sizeBytes"), answers.most_common(1)[0][0], strict=True))
     [image] = read_saved_images(OneWayStream(archive))
     ours = dive_figures([layer.summary for layer in image.layers])
     assert (ours.wasted_bytes, ours.efficiency, ours.size_bytes) == (

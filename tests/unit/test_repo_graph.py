@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from dockopt.repo.graph import ImageGraph, build_graph, familiar_name, is_heavy
+from dockopt.heavy import is_heavy
+from dockopt.repo.graph import ImageGraph, build_graph, familiar_name
 
 REPOS = Path(__file__).parent.parent / "fixtures" / "repos"
 EXAMPLE = Path(__file__).parent.parent.parent / "examples" / "ml-pipeline"

@@ -14,9 +14,11 @@ other images are still measured and reported.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -92,17 +94,23 @@ def run_measure(
 
 def measure_images(references: Sequence[str], engine: Engine) -> tuple[list[MeasuredImage], list[str]]:
     """The images the engine has, measured from one ``docker save``; a message per image it could not measure."""
-    failures: list[str] = []
-    infos: dict[str, ImageInfo] = {}
-    for reference in dict.fromkeys(references):
-        try:
-            infos[reference] = engine.inspect(reference)
-        except EngineError as exc:
-            failures.append(exc.message)
+    wanted = list(dict.fromkeys(references))
+    saved: list[SavedImage] | None = None
+    if len(wanted) == 1:
+        # An engine takes seconds to prepare a save before its first byte: one image is saved at once and
+        # inspected meanwhile (a missing image fails the save, and is reported by the inspection).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            inspecting = pool.submit(_inspect_all, wanted, engine)
+            with contextlib.suppress(EngineError):
+                saved = engine.saved_images(wanted)
+            infos, failures = inspecting.result()
+    else:
+        infos, failures = _inspect_all(wanted, engine)
     if not infos:
         return [], failures
-    # File hashes only tell images apart: one image needs none.
-    saved = engine.saved_images(list(infos), hash_contents=len({i.id for i in infos.values()}) > 1)
+    if saved is None:  # several images, or a save that failed (it fails again, and says why)
+        # File hashes only tell images apart: one image needs none.
+        saved = engine.saved_images(list(infos), hash_contents=len({i.id for i in infos.values()}) > 1)
     measured = []
     for reference, info in infos.items():
         image = _saved_image(reference, info, saved)
@@ -111,6 +119,17 @@ def measure_images(references: Sequence[str], engine: Engine) -> tuple[list[Meas
         else:
             measured.append(MeasuredImage(reference, info, analyze_image(image)))
     return measured, failures
+
+
+def _inspect_all(references: Sequence[str], engine: Engine) -> tuple[dict[str, ImageInfo], list[str]]:
+    infos: dict[str, ImageInfo] = {}
+    failures: list[str] = []
+    for reference in references:
+        try:
+            infos[reference] = engine.inspect(reference)
+        except EngineError as exc:
+            failures.append(exc.message)
+    return infos, failures
 
 
 def _saved_image(reference: str, info: ImageInfo, saved: Sequence[SavedImage]) -> SavedImage | None:

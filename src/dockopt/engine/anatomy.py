@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from dockopt.engine.dive import DiveFigures, dive_figures
 from dockopt.engine.layers import DIRECTORY, FILE, HARDLINK, LayerSummary, SavedImage
 from dockopt.engine.pydists import InstalledDistribution, distributions_in_layer
-from dockopt.repo.graph import is_heavy
+from dockopt.heavy import is_heavy
 from dockopt.shell.requirements import canonical_name
 
 HEAVY_BYTES = 25 * 1000 * 1000  # a distribution this large counts as heavy whatever its name

@@ -161,8 +161,8 @@ class DockerCLI(Engine):
             self._docker("rm", "--force", container)
 
     def saved_images(self, images: Sequence[str], *, hash_contents: bool = False) -> list[SavedImage]:
-        self._check_engine()
         # One `docker save` for all images: a layer they share comes once; its stream is read as it is written.
+        # The engine is checked only when the save fails (to say why): the save itself starts at once.
         command = [self.client, "save", *images]
         proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0)
         assert isinstance(proc.stdout, io.RawIOBase)  # stdout=PIPE, unbuffered
@@ -172,10 +172,12 @@ class DockerCLI(Engine):
             proc.kill()  # it would block forever on a pipe nobody reads
             _, stderr = proc.communicate()
             if isinstance(exc, EngineError) and stderr.strip():  # the stream broke because docker failed
+                self._check_engine()
                 raise _save_failed(images, stderr) from exc
             raise
         _, stderr = proc.communicate()
         if proc.returncode != 0:
+            self._check_engine()
             raise _save_failed(images, stderr)
         return saved
 

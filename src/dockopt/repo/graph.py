@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 
+from dockopt.heavy import is_heavy
 from dockopt.model import ImageModel, StageModel
 from dockopt.repo.bake import bake_order, is_bake_name, load_bake
 from dockopt.repo.builds import Build, Problem, is_resolved, relative_path
@@ -40,28 +41,11 @@ from dockopt.shell.requirements import canonical_name, logical_lines, parse_requ
 from dockopt.syntax import Dockerfile, Instruction, load_file
 from dockopt.syntax.expand import expand_word
 
-HEAVY_PACKAGES = frozenset(
-    {
-        "torch", "torchvision", "torchaudio", "pytorch", "pytorch-cuda", "tensorflow", "tensorflow-gpu",
-        "tensorflow-cpu", "tf-nightly", "jax", "jaxlib", "paddlepaddle", "paddlepaddle-gpu", "mxnet", "cupy",
-        "onnxruntime-gpu", "tensorrt", "triton", "xformers", "vllm", "deepspeed", "flash-attn", "bitsandbytes",
-        "cudatoolkit", "cudnn", "opencv-python", "opencv-python-headless", "opencv-contrib-python",
-        "opencv-contrib-python-headless",
-    }
-)  # fmt: skip
-_HEAVY_PREFIXES = ("nvidia-", "cupy-cuda", "jax-cuda")
-_NOT_HEAVY = frozenset({"nvidia-ml-py", "nvidia-ml-py3"})  # small bindings, no CUDA libraries
 _PYTHON_MANAGERS = frozenset({"pip", "uv", "poetry", "conda"})
 _ARCHIVES = (".whl", ".tar.gz", ".tgz", ".zip")
 _PLAIN_VARIABLE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
 _DOCKER_HUB = frozenset({"docker.io", "index.docker.io", "registry-1.docker.io"})
 _KIND_PRIORITY = {"bake": 0, "script": 1, "compose": 2}
-
-
-def is_heavy(name: str) -> bool:
-    """A package of several hundred MB or more (with its CUDA libraries): torch, tensorflow, nvidia-*…"""
-    name = canonical_name(name)
-    return name in HEAVY_PACKAGES or (name.startswith(_HEAVY_PREFIXES) and name not in _NOT_HEAVY)
 
 
 # -- the graph ---------------------------------------------------------------------------------

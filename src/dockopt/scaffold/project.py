@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from dockopt.errors import ConfigError
-from dockopt.repo.graph import is_heavy
+from dockopt.heavy import is_heavy
 from dockopt.shell.requirements import Requirement, canonical_name, logical_lines, parse_requirement
 
 # Requirement files installed into the image, in order of preference; dev/test files never are.
