@@ -24,7 +24,8 @@ from click.testing import CliRunner
 
 from dockopt.cli import main
 from dockopt.commands.measure import MeasuredImage, measure_images, measure_json
-from dockopt.engine import DockerCLI
+from dockopt.engine import DockerCLI, docker_cli
+from dockopt.errors import EngineError
 from dockopt.results import load_results
 
 pytestmark = pytest.mark.integration
@@ -259,3 +260,27 @@ def test_measure_json_section_keys(engine: DockerCLI, images: dict[str, str]) ->
     assert section["wasted_bytes"] == 12_007_000
     assert len(section["largest_files"]) == 5
     assert section["largest_files"][0]["size"] >= section["largest_files"][-1]["size"]
+
+
+def test_the_api_and_the_client_give_the_same_archive(
+    engine: DockerCLI, images: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """measure reads a local engine's API straight from its socket, else `docker save`: the same images either way."""
+    references = [images["waste"], images["pip"]]
+    assert docker_cli._local_engine_socket() is not None  # the engine here is local: the socket is read
+    from_api = engine.saved_images(references, hash_contents=True)
+    monkeypatch.setenv("DOCKER_HOST", "tcp://127.0.0.1:9")  # not a unix socket: the client would be asked
+    assert docker_cli._local_engine_socket() is None
+    monkeypatch.delenv("DOCKER_HOST")
+    monkeypatch.setenv("DOCKOPT_DOCKER", engine.client)
+    assert docker_cli._local_engine_socket() is None
+    from_client = engine.saved_images(references, hash_contents=True)
+    assert [image.id for image in from_api] == [image.id for image in from_client]
+    assert [[layer.summary for layer in image.layers] for image in from_api] == [
+        [layer.summary for layer in image.layers] for image in from_client
+    ]
+
+
+def test_a_missing_image_through_the_api_is_an_engine_error(engine: DockerCLI) -> None:
+    with pytest.raises(EngineError, match="no-such-image:1"):
+        engine.saved_images(["no-such-image:1"])

@@ -289,3 +289,34 @@ def test_a_corrupt_header_is_an_engine_error() -> None:
     data[0] ^= 0xFF  # the first header's name, and so its checksum
     with pytest.raises(EngineError, match="cannot read the saved image: layer layer"):
         scan_layer(io.BytesIO(bytes(data)))
+
+
+def test_an_archive_cut_short_is_an_engine_error() -> None:
+    data = layer_tar(TOP)
+    cut = data[: 512 + 100]  # the first header and part of its content
+    with pytest.raises(EngineError, match="cannot read the saved image: layer layer: unexpected end of data"):
+        scan_layer(io.BytesIO(cut))
+
+
+def test_an_archive_without_its_closing_blocks_is_read_whole() -> None:
+    data = layer_tar(TOP)
+    end = len(data)
+    while data[end - 512 : end] == bytes(512):
+        end -= 512
+    assert scan_layer(io.BytesIO(data[:end])).entries == scan_layer(io.BytesIO(data)).entries
+
+
+def test_a_pax_path_names_its_member_and_only_it() -> None:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        info = tarfile.TarInfo("placeholder")
+        info.pax_headers = {"path": "opt/ünïcode/" + "n" * 120}  # a pax path wins over the header's name
+        info.size = 3
+        tar.addfile(info, io.BytesIO(b"abc"))
+        plain = tarfile.TarInfo("etc/plain")
+        plain.size = 1
+        tar.addfile(plain, io.BytesIO(b"x"))
+    entries = scan_layer(io.BytesIO(buffer.getvalue())).entries
+    assert entries["/opt/ünïcode/" + "n" * 120].size == 3
+    assert entries["/etc/plain"].size == 1
+    assert "/placeholder" not in entries
