@@ -264,13 +264,25 @@ def context(directory: str, dockerfile: str | None, output_format: str, color: b
 @click.option("--app-module", help="What to run: MODULE (python -m) or MODULE:APP (served); found when not given.")
 @click.option("--port", type=click.IntRange(1, 65535), help="Port the app listens on (EXPOSE and HEALTHCHECK).")
 @click.option("--force", is_flag=True, help="Replace files that exist (otherwise nothing is written).")
+@click.option(
+    "--base-image",
+    metavar="IMAGE:TAG",
+    help="Base of the cpu image instead of python:<version>-slim, e.g. your registry's mirror of it; "
+    "pinned by the digest the local engine knows for it.",
+)
 def init(
-    directory: str, variants: str, python_version: str, app_module: str | None, port: int | None, force: bool
+    directory: str,
+    variants: str,
+    python_version: str,
+    app_module: str | None,
+    port: int | None,
+    force: bool,
+    base_image: str | None,
 ) -> None:
     """Write Dockerfiles, .dockerignore, docker-bake.hcl and a CI workflow for a Python project."""
     from dockopt.commands.init import InitOptions, run_init
 
-    _guard(lambda: run_init(InitOptions(directory, variants, python_version, app_module, port, force)))
+    _guard(lambda: run_init(InitOptions(directory, variants, python_version, app_module, port, force, base_image)))
 
 
 @main.command()

@@ -375,6 +375,50 @@ def test_versions_file_lists_what_the_files_pin(tmp_path: Path) -> None:
         assert line in text.splitlines()
 
 
+def test_base_image_replaces_the_cpu_base_and_is_pinned_by_its_own_digest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write(tmp_path, FASTAPI_APP)
+    mirror = "registry.example.com:5000/mirror/python:3.11-slim"
+    asked: list[str] = []
+
+    def pin(tag: str) -> PinnedImage:
+        asked.append(tag)
+        return PinnedImage(tag, DIGEST)
+
+    monkeypatch.setattr(init_command, "local_pinner", lambda: pin)
+    result = CliRunner().invoke(main, ["init", "--variants", "cpu,cuda", "--base-image", mirror, str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    cpu = (tmp_path / "docker/Dockerfile.cpu").read_text()
+    assert f"FROM {mirror}@{DIGEST} AS builder" in cpu and f"FROM {mirror}@{DIGEST} AS runtime" in cpu
+    assert "python:3.11-slim AS" not in cpu and "dockopt: ignore" not in cpu
+    assert "FROM nvidia/cuda:12.4.1-runtime-ubuntu22.04@" in (tmp_path / "docker/Dockerfile.cuda").read_text()
+    assert "python:3.11-slim" not in asked  # the mirror's digest, not Docker Hub's
+    assert f"PYTHON_IMAGE={mirror}@{DIGEST}" in (tmp_path / "docker/versions.txt").read_text().splitlines()
+    findings = json.loads(CliRunner().invoke(main, ["lint", "--format", "json", str(tmp_path)]).output)["findings"]
+    assert findings == []
+
+
+@pytest.mark.parametrize(
+    ("variants", "image", "message"),
+    [
+        ("cuda", "mirror.example.com/python:3.11-slim", "--variants has no cpu"),
+        ("cpu", "mirror.example.com/python", "expected an image with a tag other than latest"),
+        ("cpu", "mirror.example.com/python:latest", "expected an image with a tag other than latest"),
+        ("cpu", f"mirror.example.com/python:3.11-slim@{DIGEST}", "name the tag without a digest"),
+        ("cpu", "Mirror Python:3.11", "expected an image with a tag"),
+    ],
+)
+def test_bad_base_image_is_a_usage_error_and_nothing_is_written(
+    tmp_path: Path, variants: str, image: str, message: str
+) -> None:
+    write(tmp_path, FASTAPI_APP)
+    result = CliRunner().invoke(main, ["init", "--variants", variants, "--base-image", image, str(tmp_path)])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not (tmp_path / "Dockerfile").exists() and not (tmp_path / "docker").exists()
+
+
 # -- writing -------------------------------------------------------------------------------------
 
 

@@ -4,6 +4,7 @@ Reads the project (scaffold.project, scaffold.entrypoint), renders a Dockerfile 
 .dockerignore, docker-bake.hcl and a CI workflow (scaffold.setup), and writes them all or none.
 Base images are pinned by the digest the local Docker engine knows for them (the same lookup as
 DO301's fix); without an engine, or for an image it has not pulled, the Dockerfile says how to pin.
+``--base-image`` names the cpu variant's base when a team uses its own registry or mirror.
 
 Exit codes: 0 written; 2 for a missing directory, a file that would be overwritten without
 --force, a project file that cannot be parsed, or no entry point to be found.
@@ -18,7 +19,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from dockopt.errors import EXIT_OK, UsageError
 from dockopt.rules._digests import LocalDigests
-from dockopt.scaffold import PinnedImage, Setup, parse_variants, plan_setup, write_setup
+from dockopt.scaffold import PinnedImage, Setup, parse_variants, plan_setup, with_base_image, write_setup
 
 if TYPE_CHECKING:
     from dockopt.engine import Engine
@@ -33,6 +34,7 @@ class InitOptions:
     app_module: str | None = None
     port: int | None = None
     force: bool = False
+    base_image: str | None = None  # the cpu variant's base instead of python:<version>-slim
 
 
 def local_pinner(engine: Engine | None = None) -> ImagePinner:
@@ -54,7 +56,7 @@ def run_init(options: InitOptions, stream: TextIO | None = None, pin: ImagePinne
         raise UsageError(f"{options.directory}: no such directory")
     setup = plan_setup(
         root,
-        parse_variants(options.variants),
+        with_base_image(parse_variants(options.variants), options.base_image),
         options.python,
         pin or local_pinner(),
         options.app_module,

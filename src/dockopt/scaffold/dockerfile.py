@@ -134,7 +134,8 @@ def _from(out: _Text, spec: DockerfileSpec, pin: ImagePinner, stage: str) -> Non
     image = pin(spec.variant.base_image(spec.python))
     if image.digest:
         out.comment(
-            f"Base image {image.tag}, pinned by the digest the local Docker engine recorded when it pulled it: "
+            f"Base image {image.tag}, pinned by the digest the local Docker engine recorded when it pulled (or "
+            "pushed) it: "
             "every build starts from the same image. To move to a newer one, pull the tag and update the "
             "digest (Renovate and Dependabot can do it)."
         )

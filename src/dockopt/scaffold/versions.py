@@ -51,7 +51,7 @@ def render_versions(project: Project, variants: Sequence[Variant], python: str, 
     digests = [p for p in pinned if p.digest]
     if digests:
         lines += ["", "# Base images, by digest."]
-        lines += [f"{_key(p.tag.split(':', 1)[0].rsplit('/', 1)[-1])}_IMAGE={p.reference}" for p in digests]
+        lines += [f"{_key(p.tag.rsplit('/', 1)[-1].split(':', 1)[0])}_IMAGE={p.reference}" for p in digests]
     return "\n".join(lines) + "\n"
 
 
