@@ -1,11 +1,18 @@
 """`dockopt init` on six sample projects (tests/integration/init_projects/), against a real Docker engine.
 
 For each sample, copied with the clutter real trees have (a virtualenv, bytecode, an .env file,
-model weights): init writes the setup; `dockopt lint` reports no warning or error; `dockopt verify`
-(default policy) finds every requirement met but the base-image digest, which the local engine's
-stand-in images do not have; the same project written with a known digest scores 100%; the image
-builds; it runs as UID 10001, without pip and without the clutter; and the container answers its health check (the
-services) or runs `--help` (the command-line programs).
+model weights), init writes the setup twice:
+
+- on python:3.11-slim, a stand-in built here that has no registry digest: the FROM keeps the tag
+  with a `dockopt: ignore=DO301` line; `dockopt lint` reports no warning or error, and `dockopt
+  verify` (default policy) finds every requirement met but `base-digests`;
+- with `--base-image localhost:5000/python:3.11-slim`, the same image pushed to the local registry
+  scripts/ensure-registry runs: the FROM lines pin the digest the engine recorded, nothing is
+  suppressed, lint reports no warning or error, and verify scores 100.0 with `base-digests` met.
+
+The pinned image builds (BuildKit resolves the digest reference), runs as UID 10001 without pip and
+without the clutter, and answers its health check (the services) or runs `--help` (the programs);
+the tag-only Dockerfile builds too.
 """
 
 from __future__ import annotations
@@ -26,16 +33,13 @@ import pytest
 from click.testing import CliRunner
 
 from dockopt.cli import main
-from dockopt.commands.init import InitOptions, run_init
 from dockopt.commands.verify import VerifyOptions, run_verify
 from dockopt.engine import DockerCLI
-from dockopt.scaffold import PinnedImage
 
 pytestmark = pytest.mark.integration
 
 SAMPLES_ROOT = Path(__file__).resolve().parent / "init_projects"
 HEALTHY_WITHIN = 120  # seconds, with the health check run every 2 s
-KNOWN_DIGEST = "sha256:" + "5e" * 32
 
 
 @dataclass(frozen=True)
@@ -114,43 +118,78 @@ def docker(client: str, *args: str, timeout: int = 120) -> subprocess.CompletedP
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=[s.name for s in SAMPLES])
 def test_init_writes_a_setup_that_lints_clean_verifies_builds_and_runs(
-    sample: Sample, engine: DockerCLI, docker_client: str, image_tag: str, tmp_path: Path
+    sample: Sample, engine: DockerCLI, docker_client: str, registry_python_slim: str, image_tag: str, tmp_path: Path
 ) -> None:
+    # Where the engine knows no registry digest for the base (the python:3.11-slim stand-in was built here, not
+    # pulled), the FROM keeps the tag, says how to pin it and suppresses DO301: lint is clean, and verify's
+    # base-digests requirement is the one left unmet.
     project = copy_sample(sample, tmp_path / sample.name)
-
     code, output = dockopt("init", *sample.options, str(project))
     assert code == 0, output
     assert sample.entry in output
     for written in (".dockerignore", "Dockerfile", "docker-bake.hcl", ".github/workflows/docker.yml"):
         assert f"wrote {project / written}" in output
+    assert_lint_clean(project)
+    dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
+    report = verify_report(project)
+    if re.search(r"^FROM \S+@sha256:", dockerfile, re.MULTILINE):  # an engine that pulled the real image
+        assert report["score"] == 100.0
+    else:
+        assert "# dockopt: ignore=DO301\nFROM python:3.11-slim AS runtime" in dockerfile
+        assert unmet(report) == {"base-digests"}, report["gaps"]
 
+    # On the same image pushed to the local registry, whose digest the engine then knows: pinned by that digest,
+    # nothing suppressed, lint clean, 100% on the default policy; the image builds and runs.
+    pinned = copy_sample(sample, tmp_path / "pinned" / sample.name)
+    code, output = dockopt("init", "--base-image", registry_python_slim, *sample.options, str(pinned))
+    assert code == 0, output
+    digest = registry_digest(engine, registry_python_slim)
+    text = (pinned / "Dockerfile").read_text(encoding="utf-8")
+    for stage in ("builder", "runtime"):
+        assert f"\nFROM {registry_python_slim}@{digest} AS {stage}\n" in text
+    assert "dockopt: ignore" not in text
+    assert f"PYTHON_IMAGE={registry_python_slim}@{digest}" in (pinned / "docker/versions.txt").read_text()
+    assert_lint_clean(pinned)
+    pinned_report = verify_report(pinned)
+    assert pinned_report["score"] == 100.0, pinned_report["gaps"]
+    assert requirement_status(pinned_report, "base-digests") == "compliant"
+
+    result = engine.build(pinned, pinned / "Dockerfile", image_tag)
+    assert result.ok, f"{sample.name} does not build on {registry_python_slim}@{digest}:\n{result.tail(40)}"
+    assert_runs(sample, docker_client, image_tag)
+
+    # The Dockerfile with the tag builds too (the same base image, so mostly from the cache).
+    unpinned_tag = f"{image_tag}-tag"
+    try:
+        result = engine.build(project, project / "Dockerfile", unpinned_tag)
+        assert result.ok, f"{sample.name} does not build on python:3.11-slim:\n{result.tail(40)}"
+    finally:
+        engine.remove_image(unpinned_tag)
+
+
+def assert_lint_clean(project: Path) -> None:
     code, output = dockopt("lint", "--format", "json", str(project))
     findings = json.loads(output)["findings"]
     assert [f for f in findings if f["severity"] in ("warning", "error")] == [], findings
     assert code == 0
 
-    # The local stand-in images have no registry digest: the one requirement left is the digest pin, which
-    # the Dockerfile explains how to make. Written where the engine knows the digest, the setup scores 100%.
-    dockerfile = (project / "Dockerfile").read_text(encoding="utf-8")
-    report = verify_report(project)
-    if re.search(r"^FROM \S+@sha256:", dockerfile, re.MULTILINE):
-        assert report["score"] == 100.0
-    else:
-        assert "# dockopt: ignore=DO301" in dockerfile
-        assert unmet(report) == {"base-digests"}, report["gaps"]
-    pinned = copy_sample(sample, tmp_path / "pinned" / sample.name)
-    port = int(sample.options[1]) if sample.options else None
-    with open(os.devnull, "w", encoding="utf-8") as quiet:
-        run_init(InitOptions(str(pinned), port=port), quiet, pin=lambda tag: PinnedImage(tag, KNOWN_DIGEST))
-    assert f"@{KNOWN_DIGEST} AS runtime" in (pinned / "Dockerfile").read_text(encoding="utf-8")
-    code, output = dockopt("lint", "--format", "json", str(pinned))
-    assert [f for f in json.loads(output)["findings"] if f["severity"] in ("warning", "error")] == []
-    pinned_report = verify_report(pinned)
-    assert pinned_report["score"] == 100.0, pinned_report["gaps"]
 
-    result = engine.build(project, project / "Dockerfile", image_tag)
-    assert result.ok, f"{sample.name} does not build:\n{result.tail(40)}"
+def registry_digest(engine: DockerCLI, reference: str) -> str:
+    """The digest the engine recorded for ``reference`` in its registry (localhost:5000)."""
+    repository = reference.rsplit(":", 1)[0]
+    digests = [d.split("@", 1)[1] for d in engine.inspect(reference).repo_digests if d.startswith(f"{repository}@")]
+    assert digests, f"the engine has no registry digest for {reference}"
+    return digests[0]
 
+
+def requirement_status(report: dict[str, object], requirement: str) -> str:
+    requirements = report["requirements"]
+    assert isinstance(requirements, list)
+    return next(str(r["status"]) for r in requirements if r["id"] == requirement)
+
+
+def assert_runs(sample: Sample, docker_client: str, image_tag: str) -> None:
+    """As UID/GID 10001, without pip or the clutter; healthy (a service) or `--help` (a program)."""
     probe = docker(
         docker_client,
         "run", "--rm", "--entrypoint", "python", image_tag, "-c",
@@ -162,7 +201,6 @@ def test_init_writes_a_setup_that_lints_clean_verifies_builds_and_runs(
     assert ids == "10001 10001 True"  # the app's user, and no pip in the runtime virtualenv
     files = set(listing[0].split()) if listing else set()
     assert not files & {*CLUTTER, "Dockerfile", "docker-bake.hcl", ".github/workflows/docker.yml"}, files
-
     if sample.service:
         assert_healthy(docker_client, image_tag)
     else:
