@@ -20,7 +20,7 @@ from dockopt.repo.inheritance import Inherited
 from dockopt.rules.base import RepositoryRule, Rule
 from dockopt.rules.context import FileContext, RepositoryContext
 from dockopt.rules.registry import all_rules
-from dockopt.rules.suppress import collect
+from dockopt.rules.suppress import Suppressions, collect
 from dockopt.shell.packages import clear_memo
 from dockopt.syntax import Dockerfile, load_file, parse
 
@@ -35,6 +35,7 @@ class FileResult:
     errors: list[InputError] = field(default_factory=list)
     source: str | None = None
     facts: dict[str, object] = field(default_factory=dict)  # repository rule id -> what it collected here
+    suppressions: Suppressions | None = None  # the file's inline ignores, for the repository rules' findings
 
 
 def active_rules(config: Config) -> list[Rule]:
@@ -86,6 +87,8 @@ def lint_tree(
         inherited.base_of if inherited else (),
     )
     suppressions = collect(df)
+    if suppressions.file_rules or suppressions.by_line:
+        result.suppressions = suppressions
     for rule in rules:
         if config.ignored_for_path(display_path, rule.id):
             continue
@@ -166,9 +169,14 @@ def lint_repository(
             facts.setdefault(rule_id, {})[relative] = fact
     repo = prepared or RepositoryContext(root, display_root, sorted(results))
     repo.facts = facts
+    # A repository rule's finding on a line of a linted Dockerfile obeys that file's inline ignores.
+    ignores = {repo.display(path): r.suppressions for path, r in results.items() if r.suppressions is not None}
     findings: list[Finding] = []
     for rule in rules:
         for finding in rule.check_repository(repo):
+            suppressions = ignores.get(finding.file)
+            if suppressions is not None and suppressions.suppresses(finding):
+                continue
             if not config.ignored_for_path(finding.file, rule.id):
                 findings.append(finding)
     findings.sort(key=Finding.sort_key)

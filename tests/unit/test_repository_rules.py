@@ -161,3 +161,22 @@ def test_versions() -> None:
     assert satisfies("2.2.2", "!=2.2.2") is False
     assert satisfies("2.2.2", "==2.2.*") is None
     assert satisfies("2.3.0rc1", ">=2") is None
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_inline_ignores_silence_repository_findings_in_that_dockerfile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int
+) -> None:
+    run = "RUN pip install --no-cache-dir requests=={}\n"
+    for name, version, above in [("a", "2.31.0", ""), ("b", "2.31.0", ""), ("c", "2.32.3", "")]:
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "Dockerfile").write_text("FROM python:3.11-slim\n" + above + run.format(version))
+    assert {(f.rule, f.file) for f in _lint(tmp_path, monkeypatch, jobs)} == {("DO605", "c/Dockerfile")}
+
+    odd = tmp_path / "c" / "Dockerfile"
+    odd.write_text("FROM python:3.11-slim\n# dockopt: ignore=DO605\n" + run.format("2.32.3"))
+    assert _lint(tmp_path, monkeypatch, jobs) == []
+    odd.write_text("# dockopt: ignore-file=DO605\nFROM python:3.11-slim\n" + run.format("2.32.3"))
+    assert _lint(tmp_path, monkeypatch, jobs) == []
+    odd.write_text("FROM python:3.11-slim\n# dockopt: ignore=DO601\n" + run.format("2.32.3"))  # another rule
+    assert {(f.rule, f.file) for f in _lint(tmp_path, monkeypatch, jobs)} == {("DO605", "c/Dockerfile")}
