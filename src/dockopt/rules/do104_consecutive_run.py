@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from itertools import pairwise
 
 from dockopt.findings import Edit, Finding, Fix, FixSafety, Severity
-from dockopt.rules._runfix import body, continuation, lock, lost_comment
+from dockopt.rules._runfix import body, continuation, flags_key, lock, lost_comment
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
 from dockopt.shell import Script
@@ -75,7 +75,7 @@ class ConsecutiveRun(Rule):
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
         for first, second in pairwise(ctx.df.instructions):
-            if first.keyword != "RUN" or second.keyword != "RUN" or _flags(first) != _flags(second):
+            if first.keyword != "RUN" or second.keyword != "RUN" or flags_key(first) != flags_key(second):
                 continue
             if not (_short(ctx, first) and _short(ctx, second)) or _commented(ctx, first, second):
                 continue
@@ -86,18 +86,6 @@ class ConsecutiveRun(Rule):
                 "with `&&` into one RUN (one layer, one cache entry)",
                 fix=_fix(ctx, first, second),
             )
-
-
-def _flags(ins: Instruction) -> tuple[tuple[str, str], ...]:
-    """The flags as BuildKit reads them; the fields of a --mount in any order."""
-    result = []
-    for flag in ins.flags:
-        if flag.name == "mount":
-            value = ",".join(f"{k}={v}" for k, v in sorted(flag.key_values().items()))
-        else:
-            value = flag.value or ""
-        result.append((flag.name, value))
-    return tuple(sorted(result))
 
 
 def _short(ctx: FileContext, ins: Instruction) -> bool:

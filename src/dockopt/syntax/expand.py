@@ -37,6 +37,7 @@ from enum import Enum
 from typing import Generic, TypeVar
 
 from dockopt.syntax.nodes import Dockerfile, Instruction
+from dockopt.syntax.source import go_fields, is_go_space
 
 T = TypeVar("T")
 
@@ -78,25 +79,10 @@ def expand_words(text: str, env: Mapping[str, str], escape: str = "\\") -> Expan
     """Expand ``text`` as BuildKit's ``ProcessWords``: split on unquoted spaces (also those
     produced by a variable's value), then quotes removed."""
     if not _needs_lexer(text, escape):
-        return Expanded(tuple(_split_spaces(text)), frozenset(), frozenset(), None)
+        return Expanded(tuple(go_fields(text)), frozenset(), frozenset(), None)
     lexer = _Lexer(text, env, escape)
     _, words, error = lexer.run()
     return Expanded(words, frozenset(lexer.used), frozenset(lexer.unset), error)
-
-
-def _split_spaces(text: str) -> list[str]:
-    words: list[str] = []
-    current: list[str] = []
-    for ch in text:
-        if _is_space(ch):
-            if current:
-                words.append("".join(current))
-                current = []
-        else:
-            current.append(ch)
-    if current:
-        words.append("".join(current))
-    return words
 
 
 def _needs_lexer(text: str, escape: str) -> bool:
@@ -107,11 +93,6 @@ class _LexError(Exception):
     """Internal: stops the lexer; turned into ``Expanded.error`` at the API."""
 
 
-def _is_space(ch: str) -> bool:
-    # Go's unicode.IsSpace; Python's isspace() also counts the separators \x1c-\x1f.
-    return ch.isspace() and ch not in "\x1c\x1d\x1e\x1f"
-
-
 class _Words:
     """Word splitting as the lexer goes: raw parts never split, expanded values do."""
 
@@ -120,7 +101,7 @@ class _Words:
         self.word = ""
 
     def add_char(self, ch: str) -> None:
-        if not _is_space(ch):
+        if not is_go_space(ch):
             self.word += ch
         elif self.word:
             self.words.append(self.word)
