@@ -82,6 +82,27 @@ def image_states(ctx: FileContext) -> Iterator[State]:
         yield from stage.states
 
 
+def image_runs_after_additions(ctx: FileContext) -> list[tuple[State, Script, tuple[Added, ...]]]:
+    """Each shell-form RUN of the image's stages in build order, with the files every COPY, ADD and RUN
+    before it added (worked out once per file: DO209 and DO211 both ask)."""
+    known: dict[str, list[tuple[State, Script, tuple[Added, ...]]]] = ctx.memo("runs after additions")
+    if "image" not in known:
+        found: list[tuple[State, Script, tuple[Added, ...]]] = []
+        added: list[Added] = []
+        for state in image_states(ctx):
+            ins = state.instruction
+            if ins.keyword in ("COPY", "ADD"):
+                added.extend(copied(ctx, state))
+                continue
+            script = ctx.script(ins) if ins.keyword == "RUN" else None
+            if script is None:
+                continue
+            found.append((state, script, tuple(added)))
+            added.extend(created_by_run(ctx, state))
+        known["image"] = found
+    return known["image"]
+
+
 def kind_of(ctx: FileContext, state: State, script: Script, command: Command) -> Classification | None:
     """``classify`` of a command of a RUN with the ENV and the home in force there, once per file."""
     memo: dict[tuple[int, int, str], Classification | None] = ctx.memo("classified")

@@ -52,17 +52,7 @@ class RemovedInLaterLayer(Rule):
     groups = ("size",)
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
-        added: list[_layers.Added] = []
-        for state in _layers.image_states(ctx):
-            ins = state.instruction
-            if ins.keyword in ("COPY", "ADD"):
-                added.extend(_layers.copied(ctx, state))
-                continue
-            if ins.keyword != "RUN":
-                continue
-            script = ctx.script(ins)
-            if script is None:
-                continue
+        for state, script, added in _layers.image_runs_after_additions(ctx):
             removals = [*_layers.targets(script, state, ("rm",)), *_layers.cleaned(ctx, state, script)]
             reported: set[int] = set()
             for target in removals:
@@ -76,7 +66,6 @@ class RemovedInLaterLayer(Rule):
                     continue  # this RUN writes there again first: the rm keeps its own layer clean
                 reported.add(target.command.start)
                 yield self.finding(ctx, (target.command.start, target.command.end), _message(target, earlier))
-            added.extend(_layers.created_by_run(ctx, state))
 
 
 def _message(target: _layers.Target, earlier: list[_layers.Added]) -> str:

@@ -73,17 +73,7 @@ class ChownAfterCopy(Rule):
     fix = FixSafety.SAFE
 
     def check(self, ctx: FileContext) -> Iterator[Finding]:
-        added: list[_layers.Added] = []
-        for state in _layers.image_states(ctx):
-            ins = state.instruction
-            if ins.keyword in ("COPY", "ADD"):
-                added.extend(_layers.copied(ctx, state))
-                continue
-            if ins.keyword != "RUN":
-                continue
-            script = ctx.script(ins)
-            if script is None:
-                continue
+        for state, script, added in _layers.image_runs_after_additions(ctx):
             by_command: dict[int, list[_layers.Target]] = {}
             for target in _layers.targets(script, state, ("chown", "chmod"), skip_first=True):
                 if target.recursive and not _layers.under_mount(state, target.path):
@@ -106,7 +96,6 @@ class ChownAfterCopy(Rule):
                     _message(command, flag, copies, runs),
                     fix=None if runs else _fix(ctx, state, script, found),
                 )
-            added.extend(_layers.created_by_run(ctx, state))
 
 
 def _message(command: Command, flag: str, copies: list[_layers.Added], runs: list[_layers.Added]) -> str:
