@@ -220,7 +220,17 @@ def _context_groups(repo: RepositoryContext) -> list[ContextGroup]:
 
 def copy_sources(ctx: FileContext) -> tuple[tuple[int, str], ...]:
     """(line, path) of the context paths the Dockerfile reads: COPY/ADD sources (not ``--from``,
-    heredocs or URLs) and RUN bind mounts without ``from``; ``""`` is the whole context."""
+    heredocs or URLs) and RUN bind mounts without ``from``; ``""`` is the whole context.
+
+    Worked out once per file: DO601 and DO602 both collect it.
+    """
+    known: dict[str, tuple[tuple[int, str], ...]] = ctx.memo("copy sources")
+    if "all" not in known:
+        known["all"] = _copy_sources(ctx)
+    return known["all"]
+
+
+def _copy_sources(ctx: FileContext) -> tuple[tuple[int, str], ...]:
     found: list[tuple[int, str]] = []
     for ins in ctx.df.instructions:
         if ins.keyword not in ("COPY", "ADD", "RUN"):
