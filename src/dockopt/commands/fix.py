@@ -19,6 +19,7 @@ from dockopt.fix import FixOutcome, fix_text
 from dockopt.fix.verify import Comparison, Difference, Variant, Verdict, Verification, cache_root, verify_fixes
 from dockopt.rules._digests import digests_from_local_engine
 from dockopt.syntax import load_file
+from dockopt.units import format_bytes
 
 # Differences listed one by one in a verification report; the rest are counted.
 _LISTED_DIFFERENCES = 15
@@ -169,7 +170,7 @@ def _render_verification(verification: Verification, display: str, out: TextIO) 
 def _variant_line(variant: Variant) -> str:
     build = variant.build
     if build.ok and variant.image_size is not None:
-        return f"  {variant.label:<11} built in {build.seconds:.1f}s, image {_bytes(variant.image_size)}\n"
+        return f"  {variant.label:<11} built in {build.seconds:.1f}s, image {format_bytes(variant.image_size)}\n"
     where = f" at {build.failed_step.name}" if build.failed_step is not None else ""
     tail = "".join(f"      {line}\n" for line in build.tail().splitlines())
     return f"  {variant.label:<11} FAILED after {build.seconds:.1f}s (exit {build.exit_code}){where}:\n{tail}"
@@ -188,7 +189,7 @@ def _render_comparison(comparison: Comparison, title: str, out: TextIO) -> None:
         by_cache.setdefault(cache_root(difference.path) or difference.path, []).append(difference)
     for root, differences in sorted(by_cache.items()):
         saved = sum(d.bytes_saved for d in differences)
-        out.write(f"    removed from cache {root}: {len(differences)} entries, {_bytes(saved)}\n")
+        out.write(f"    removed from cache {root}: {len(differences)} entries, {format_bytes(saved)}\n")
     largest = sorted(others, key=lambda d: (-abs(d.bytes_saved), d.path))
     for difference in largest[:_LISTED_DIFFERENCES]:
         reasons = f": {', '.join(difference.reasons)}" if difference.reasons else ""
@@ -196,19 +197,7 @@ def _render_comparison(comparison: Comparison, title: str, out: TextIO) -> None:
     if len(largest) > _LISTED_DIFFERENCES:
         out.write(f"    ... and {len(largest) - _LISTED_DIFFERENCES} more\n")
     out.write(
-        f"  bytes saved: {_bytes(comparison.bytes_saved)} of file content "
-        f"({_bytes(comparison.bytes_before)} -> {_bytes(comparison.bytes_after)})\n"
+        f"  bytes saved: {format_bytes(comparison.bytes_saved)} of file content "
+        f"({format_bytes(comparison.bytes_before)} -> {format_bytes(comparison.bytes_after)})\n"
     )
 
-
-def _bytes(count: int) -> str:
-    """A byte count in decimal units: 950 B, 12.3 kB, 171.0 MB, 1.20 GB."""
-    size = abs(count)
-    sign = "-" if count < 0 else ""
-    if size >= 10**9:
-        return f"{sign}{size / 10**9:.2f} GB"
-    if size >= 10**6:
-        return f"{sign}{size / 10**6:.1f} MB"
-    if size >= 10**3:
-        return f"{sign}{size / 10**3:.1f} kB"
-    return f"{sign}{size} B"

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, TextIO
 
 from dockopt import __version__
+from dockopt.units import format_bytes
 
 MISSING = "–"
 
@@ -93,17 +94,6 @@ def format_figure(value: float | None, unit: str, signed: bool = False) -> str:
     else:
         text = f"{int(size)}"
     return sign + text
-
-
-def format_bytes(count: int) -> str:
-    """Decimal units, as docker prints image sizes: 950 B, 12.3 kB, 171.0 MB, 1.20 GB."""
-    if count >= 10**9:
-        return f"{count / 10**9:.2f} GB"
-    if count >= 10**6:
-        return f"{count / 10**6:.1f} MB"
-    if count >= 10**3:
-        return f"{count / 10**3:.1f} kB"
-    return f"{count} B"
 
 
 def format_change(change: Change, unit: str) -> str:

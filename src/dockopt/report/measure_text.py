@@ -12,8 +12,8 @@ from rich.text import Text
 
 from dockopt.engine.anatomy import HEAVY_BYTES, INSTALLED, REPLACED, Distribution, ImageAnatomy
 from dockopt.engine.duplicates import Duplicates
-from dockopt.report.comparison import format_bytes
 from dockopt.report.text import make_console
+from dockopt.units import format_bytes
 
 if TYPE_CHECKING:
     from dockopt.commands.measure import MeasuredImage

@@ -24,6 +24,7 @@ from dockopt.repo.discovery import SKIPPED_DIRS
 from dockopt.repo.dockerignore import filepath_match_regex, find_ignore_file, go_clean
 from dockopt.repo.scripts import is_script_name
 from dockopt.rules.context import FileContext, RepositoryContext
+from dockopt.units import format_bytes
 
 T = TypeVar("T")
 
@@ -361,18 +362,7 @@ def describe_entry(entry: HeavyEntry, context: str) -> str:
     shown = listing([f"`{join(context, path)}`" for path in entry.paths], 2)
     files = f"{entry.files} file{'s' if entry.files != 1 else ''}"
     kind = f"{ENTRY_KINDS[entry.kind]}, " if ENTRY_KINDS.get(entry.kind) else ""
-    return f"{shown} ({kind}{size_text(entry.bytes)}, {files})"
-
-
-def size_text(count: int) -> str:
-    """A byte count in decimal units: 950 B, 12.3 kB, 171.0 MB, 1.20 GB."""
-    if count >= 10**9:
-        return f"{count / 10**9:.2f} GB"
-    if count >= 10**6:
-        return f"{count / 10**6:.1f} MB"
-    if count >= 10**3:
-        return f"{count / 10**3:.1f} kB"
-    return f"{count} B"
+    return f"{shown} ({kind}{format_bytes(entry.bytes)}, {files})"
 
 
 def listing(items: Sequence[str], limit: int = 4) -> str:

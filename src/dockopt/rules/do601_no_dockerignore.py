@@ -19,11 +19,11 @@ from dockopt.rules._repo import (
     describe_entry,
     listing,
     repository_tree,
-    size_text,
     suffix,
 )
 from dockopt.rules.base import RepositoryRule
 from dockopt.rules.context import FileContext, RepositoryContext
+from dockopt.units import format_bytes
 
 _ALWAYS = frozenset({"git", "virtualenv", "node_modules", "cache", "model-cache"})  # weights and media: when large
 
@@ -108,7 +108,7 @@ class NoDockerignore(RepositoryRule):
         copied = copying_lines(sources, [path for entry in entries for path in entry.paths])
         if media_bytes >= LARGE_BYTES:
             plural = "s" if len(media) > 1 else ""
-            parts.append(f"{len(media)} audio/video file{plural} ({size_text(media_bytes)})")
+            parts.append(f"{len(media)} audio/video file{plural} ({format_bytes(media_bytes)})")
             lines += sorted({f"**/*{suffix(path)}" for path, _ in media})
             copied = sorted({*copied, *copying_lines(sources, [path for path, _ in media])})
         context = "`.` (the repository root)" if group.context == "." else f"`{group.context}/`"
@@ -121,7 +121,7 @@ class NoDockerignore(RepositoryRule):
         )
         message = (
             f"the build context {context}{self._users(group)} has no .dockerignore, so every build sends "
-            f"{listing(parts)}, of {size_text(report.bytes_sent)} in all{into}; create {ignore_path} with "
+            f"{listing(parts)}, of {format_bytes(report.bytes_sent)} in all{into}; create {ignore_path} with "
             f"{listing([f'`{line}`' for line in dict.fromkeys(lines)])}"
         )
         builds = group.builds

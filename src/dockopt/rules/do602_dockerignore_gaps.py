@@ -21,10 +21,10 @@ from dockopt.rules._repo import (
     join,
     listing,
     repository_tree,
-    size_text,
 )
 from dockopt.rules.base import RepositoryRule
 from dockopt.rules.context import FileContext, RepositoryContext
+from dockopt.units import format_bytes
 
 _ALWAYS = frozenset({"virtualenv", "node_modules", "model-cache"})  # the others count from 1 MB
 
@@ -141,7 +141,7 @@ def _gap_message(gap: PatternGap, group: ContextGroup, sources: list[tuple[str, 
     into = _copied(sources, gap.examples)
     return (
         f"`{gap.pattern.text}` only matches at the context root (.dockerignore patterns are anchored there), "
-        f"so {shown}{more} is still sent ({files}, {size_text(gap.bytes)}){into}; "
+        f"so {shown}{more} is still sent ({files}, {format_bytes(gap.bytes)}){into}; "
         f"write `{gap.fix}` to exclude it at any depth"
     )
 
