@@ -98,3 +98,23 @@ def write_json_atomically(path: Path, document: Mapping[str, Any]) -> None:
     except BaseException:
         Path(temp_name).unlink(missing_ok=True)
         raise
+
+
+def image_of_entries(entries: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """Entry name -> the image it belongs to.
+
+    ``dockopt build`` files its sections under the graph's image name (with the tags it built),
+    ``dockopt measure`` under the image reference it was given: an entry without a build section
+    whose name is a tag a built image carries belongs to that image; every other entry to itself.
+    """
+    named_by_tag: dict[str, str] = {}
+    for name, entry in entries.items():
+        build = entry.get("build")
+        tags = build.get("tags") if isinstance(build, dict) else None
+        for tag in [entry.get("tag"), *(tags if isinstance(tags, list) else [])]:
+            if isinstance(tag, str) and tag != name:
+                named_by_tag.setdefault(tag, name)
+    return {
+        name: named_by_tag[name] if name in named_by_tag and "build" not in entry else name
+        for name, entry in entries.items()
+    }

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 
 from dockopt.errors import EXIT_OK, UsageError
 from dockopt.report.comparison import FORMATS, METRICS, Change, Comparison, Row
-from dockopt.results import load_results
+from dockopt.results import image_of_entries, load_results
 
 Figures = dict[str, float | None]
 
@@ -60,17 +60,10 @@ def _changes(before: Figures, after: Figures) -> dict[str, Change]:
 def _images(document: dict[str, Any], path: Path) -> dict[str, Figures]:
     """Figures by image name, entries keyed by a reference joined to the image built under that tag."""
     entries: dict[str, dict[str, Any]] = document["images"]
-    named_by_tag: dict[str, str] = {}
-    for name, entry in entries.items():
-        build = entry.get("build")
-        tags = build.get("tags") if isinstance(build, dict) else None
-        for tag in [entry.get("tag"), *(tags if isinstance(tags, list) else [])]:
-            if isinstance(tag, str) and tag != name:
-                named_by_tag.setdefault(tag, name)
+    image_of = image_of_entries(entries)
     merged: dict[str, dict[str, Any]] = {}
     for name, entry in entries.items():
-        joined = name in named_by_tag and "build" not in entry  # measured by reference, built under a name
-        sections = merged.setdefault(named_by_tag[name] if joined else name, {})
+        sections = merged.setdefault(image_of[name], {})
         for key, value in entry.items():
             sections.setdefault(key, value)
     return {name: _figures(entry, f"{path}: images.{name}") for name, entry in merged.items()}

@@ -20,6 +20,7 @@ from dockopt.model import ImageModel
 from dockopt.repo.discovery import find_dockerfiles
 from dockopt.repo.graph import Image, ImageGraph, build_graph, discover
 from dockopt.repo.inheritance import Inherited, inherited_states
+from dockopt.results import image_of_entries
 from dockopt.rules.context import RepositoryContext
 from dockopt.rules.registry import all_rules
 from dockopt.syntax import load_file
@@ -99,27 +100,16 @@ class RepositoryFacts:
     # -- results ------------------------------------------------------------------------------
     @cached_property
     def _results_index(self) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, str], str]]:
-        """The results file's sections by image name, and the entry each section comes from.
-
-        ``dockopt build`` files its sections under the graph's image name (with the tags it built),
-        ``dockopt measure`` under the image reference it was given: an entry whose name is a tag that
-        a built image carries joins that image's entry.
-        """
+        """The results file's sections by image name (``results.image_of_entries``), and the entry each
+        section comes from."""
         if self.results is None:
             return {}, {}
         entries: dict[str, dict[str, Any]] = self.results.get("images", {})
-        named_by_tag: dict[str, str] = {}
-        for name, entry in entries.items():
-            build = entry.get("build")
-            tags = build.get("tags") if isinstance(build, dict) else None
-            for tag in [entry.get("tag"), *(tags if isinstance(tags, list) else [])]:
-                if isinstance(tag, str) and tag != name:
-                    named_by_tag.setdefault(tag, name)
+        image_of = image_of_entries(entries)
         merged: dict[str, dict[str, Any]] = {}
         origins: dict[tuple[str, str], str] = {}
         for name, entry in sorted(entries.items()):
-            joined = name in named_by_tag and "build" not in entry
-            image = named_by_tag[name] if joined else name
+            image = image_of[name]
             sections = merged.setdefault(image, {})
             for key, value in entry.items():
                 if key not in sections:
