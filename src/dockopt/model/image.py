@@ -190,10 +190,11 @@ class ImageModel:
         state = self._state_by_offset.get(ins.span.start)
         if target.form is not Form.SHELL or (state is not None and not state.is_posix_shell):
             return None
+        # Offsets are mapped by indexing a range or a table (a C call per word) rather than through a function.
         if target.heredocs and target.keyword == "RUN" and target.arguments.lstrip().startswith("<<"):
             doc = target.heredocs[0]
             base = doc.body.start
-            return parse_shell(doc.content, lambda offset: base + offset)
+            return parse_shell(doc.content, range(base, base + len(doc.content) + 1).__getitem__)
         arguments = target.arguments
         if not arguments:
             return None
@@ -202,8 +203,8 @@ class ImageModel:
         pieces = target.source_pieces
         if len(pieces) == 1:  # one line: offsets shift by a constant
             shift = pieces[0][1] - pieces[0][0] + start
-            return parse_shell(arguments, lambda offset: shift + offset)
-        return parse_shell(arguments, lambda offset: target.source_offset(start + offset))
+            return parse_shell(arguments, range(shift, shift + len(arguments) + 1).__getitem__)
+        return parse_shell(arguments, _offset_table(target, start, len(arguments)).__getitem__)
 
     def user_exists(self, stage: StageModel, user: str) -> bool:
         """True when USER names an account created in the stage, its parents or its base, or a known one."""
@@ -298,6 +299,17 @@ class ImageModel:
             model.stage.from_instruction, model, dict(base.env), dict(base.env_origin), base.user, base.workdir,
             base.shell, (),
         )  # fmt: skip
+
+
+def _offset_table(ins: Instruction, start: int, length: int) -> list[int]:
+    """Source offset of each offset ``start``..``start + length`` of ``ins.logical`` (source_offset, tabulated)."""
+    table: list[int] = []
+    for _, source_start, size in ins.source_pieces:  # the pieces cover the joined line in order
+        table.extend(range(source_start, source_start + size))
+    end = start + length + 1
+    if len(table) < end:  # past the last piece: the end of the last piece, as source_offset says
+        table.extend([ins.source_offset(len(table))] * (end - len(table)))
+    return table[start:end]
 
 
 def _where(variable: Variable) -> str:

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from dockopt.findings import Finding, InputError
+from dockopt.findings import Finding, FixSafety, InputError, Severity
 from dockopt.report.result import LintResult, count_by_severity
 
 TOOL_NAME = "dockopt"
@@ -82,9 +82,10 @@ def _encode(value: object, indent: str, parts: list[str], stream: TextIO) -> Non
     if type(value) is _Findings and value:
         inner = indent + "  "
         parts.append("[\n")
+        encode = _FindingEncoder(inner).encode
         for i, finding in enumerate(value):
             parts.append(f",\n{inner}" if i else inner)
-            parts.append(_encode_finding(finding, inner))
+            parts.append(encode(finding))
             if len(parts) > _CHUNK:
                 stream.write("".join(parts))
                 parts.clear()
@@ -114,24 +115,53 @@ def _encode(value: object, indent: str, parts: list[str], stream: TextIO) -> Non
         parts.clear()
 
 
-def _encode_finding(finding: Finding, indent: str) -> str:
-    # Every finding has the same keys, strings and integers: a template is several times faster than
-    # building and walking an object, and a report is mostly findings. Equal to _finding()'s json.dumps.
-    inner = indent + "  "
-    loc = finding.location
-    if finding.equivalents:
-        listed = f",\n{inner}  ".join(_STRING(e) for e in finding.equivalents)
-        equivalents = f"[\n{inner}  {listed}\n{inner}]"
-    else:
-        equivalents = "[]"
-    return (
-        f'{{\n{inner}"rule": {_STRING(finding.rule)},\n{inner}"name": {_STRING(finding.name)},\n'
-        f'{inner}"severity": {_STRING(finding.severity.value)},\n{inner}"file": {_STRING(finding.file)},\n'
-        f'{inner}"line": {loc.line:d},\n{inner}"column": {loc.column:d},\n'
-        f'{inner}"end_line": {loc.end_line:d},\n{inner}"end_column": {loc.end_column:d},\n'
-        f'{inner}"message": {_STRING(finding.message)},\n{inner}"fix": {_STRING(finding.fix_safety.value)},\n'
-        f'{inner}"equivalents": {equivalents}\n{indent}}}'
-    )
+class _FindingEncoder:
+    """Encodes findings at one indentation; equal to json.dumps of _finding() with indent=2.
+
+    Every finding has the same keys, strings and integers: a template is several times faster than
+    building and walking an object, and a report is mostly findings. The parts shared by many findings
+    (rule, name and severity; the file; the fix and equivalents) are encoded once each.
+    """
+
+    def __init__(self, indent: str) -> None:
+        self.indent = indent
+        self.inner = indent + "  "
+        self.heads: dict[tuple[str, str, Severity], str] = {}
+        self.files: dict[str, str] = {}
+        self.tails: dict[tuple[FixSafety, tuple[str, ...]], str] = {}
+
+    def encode(self, finding: Finding) -> str:
+        inner = self.inner
+        head = self.heads.get((finding.rule, finding.name, finding.severity))
+        if head is None:
+            head = self.heads[(finding.rule, finding.name, finding.severity)] = (
+                f'{{\n{inner}"rule": {_STRING(finding.rule)},\n{inner}"name": {_STRING(finding.name)},\n'
+                f'{inner}"severity": {_STRING(finding.severity.value)},\n{inner}"file": '
+            )
+        file = self.files.get(finding.file)
+        if file is None:
+            file = self.files[finding.file] = f'{_STRING(finding.file)},\n{inner}"line": '
+        tail = self.tails.get((finding.fix_safety, finding.equivalents))
+        if tail is None:
+            tail = self.tails[(finding.fix_safety, finding.equivalents)] = self._tail(finding)
+        loc = finding.location
+        return (
+            f'{head}{file}{loc.line:d},\n{inner}"column": {loc.column:d},\n'
+            f'{inner}"end_line": {loc.end_line:d},\n{inner}"end_column": {loc.end_column:d},\n'
+            f'{inner}"message": {_STRING(finding.message)}{tail}'
+        )
+
+    def _tail(self, finding: Finding) -> str:
+        inner = self.inner
+        if finding.equivalents:
+            listed = f",\n{inner}  ".join(_STRING(e) for e in finding.equivalents)
+            equivalents = f"[\n{inner}  {listed}\n{inner}]"
+        else:
+            equivalents = "[]"
+        return (
+            f',\n{inner}"fix": {_STRING(finding.fix_safety.value)},\n'
+            f'{inner}"equivalents": {equivalents}\n{self.indent}}}'
+        )
 
 
 _STRING = json.encoder.encode_basestring  # the C implementation when available (ensure_ascii=False)

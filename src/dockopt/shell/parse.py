@@ -494,11 +494,16 @@ class _Builder:
     def word(self, node: ts.Node) -> Word:
         start, end = node.start_byte, node.end_byte
         raw = self.data[start:end].decode("utf-8", errors="replace")
+        if self.ascii:  # bytes are characters: map the offsets here, without src()/src_end()
+            to_source = self.to_source
+            first, last = to_source(start), (to_source(end - 1) + 1 if end > 0 else to_source(0))
+        else:
+            first, last = self.src(start), self.src_end(end)
         if node.type == "word":  # most words: no quotes, no expansion
             text, dynamic = _bare(raw)
-            return Word(text, raw, self.src(start), self.src_end(end), False, dynamic)
+            return Word(text, raw, first, last, False, dynamic)
         text, quoted, dynamic = _unquote(node, self, raw)
-        return Word(text, raw, self.src(start), self.src_end(end), quoted, dynamic)
+        return Word(text, raw, first, last, quoted, dynamic)
 
 
 def _shifted(base: int) -> Callable[[int], int]:
