@@ -164,13 +164,18 @@ class ConflictingPins(RepositoryRule):
         for use in context_uses(repo):
             contexts.setdefault(use.dockerfile, []).append(use.context)
         found: list[str] = []
+        is_file: dict[str, bool] = {}  # Dockerfiles of one context install the same few files
+
+        def exists(path: str) -> bool:
+            known = is_file.get(path)
+            if known is None:
+                known = is_file[path] = (repo.root / path).is_file()
+            return known
+
         for dockerfile, fact in sorted(facts.items()):
             for requirement in fact.requirement_files:
                 for context in contexts.get(dockerfile, [posixpath.dirname(dockerfile) or "."]):
-                    path = next(
-                        (join(context, c) for c in requirement.candidates if (repo.root / join(context, c)).is_file()),
-                        None,
-                    )
+                    path = next((join(context, c) for c in requirement.candidates if exists(join(context, c))), None)
                     if path is not None:
                         found.append(posixpath.normpath(path))
                         break
@@ -202,11 +207,12 @@ class ConflictingPins(RepositoryRule):
                 others.sort(key=lambda p: (p.version != groups[winner][0].version, p.file, p.line))
                 for pin in group:
                     odd.setdefault((pin.file, pin.line), []).append((pin, others))
+        said: dict[int, tuple[list[Pin], str]] = {}
         for (file, line), items in sorted(odd.items()):
             items.sort(key=lambda item: (item[0].column, item[0].name))
             first, last = items[0][0], items[-1][0]
             same_line = all(pin.end_line in (None, line) for pin, _ in items)
-            parts = [_message_part(pin, others) for pin, others in items]
+            parts = [_message_part(pin, others, said) for pin, others in items]
             message = (
                 "; ".join(parts) + ": images and environments built from this repository get different versions "
                 f"of {'this package' if len(items) == 1 else 'these packages'}; pin one version everywhere"
@@ -243,8 +249,19 @@ def repository_pins(repo: RepositoryContext) -> list[Pin]:
     return pins
 
 
-def _message_part(pin: Pin, others: list[Pin]) -> str:
-    """``torch==2.1.0, but torch is also pinned to 2.2.2 at a:3, b:7 and c:1`` (other versions in short)."""
+def _message_part(pin: Pin, others: list[Pin], said: dict[int, tuple[list[Pin], str]]) -> str:
+    """``torch==2.1.0, but torch is also pinned to 2.2.2 at a:3, b:7 and c:1`` (other versions in short).
+
+    Every pin of a version group shares one ``others`` list: what it says is worked out once (``said``,
+    by the list's id; the list is kept with it).
+    """
+    known = said.get(id(others))
+    if known is None:
+        known = said[id(others)] = (others, _others_part(others))
+    return f"{pin.written}, but {pin.name} is also pinned to {known[1]}"
+
+
+def _others_part(others: list[Pin]) -> str:
     versions: dict[str, list[Pin]] = {}
     for other in others:  # the most common version comes first
         versions.setdefault(other.version, []).append(other)
@@ -252,7 +269,7 @@ def _message_part(pin: Pin, others: list[Pin]) -> str:
     shown = [p.where for p in located[:_MAX_SHOWN]]
     if len(located) > _MAX_SHOWN:
         shown.append(f"{len(located) - _MAX_SHOWN} more")
-    text = f"{pin.written}, but {pin.name} is also pinned to {version} at {listing(shown, _MAX_SHOWN + 1)}"
+    text = f"{version} at {listing(shown, _MAX_SHOWN + 1)}"
     if len(rest) == 1 and len(rest[0][1]) == 1:
         text += f", and to {rest[0][0]} at {rest[0][1][0].where}"
     elif rest:
