@@ -180,3 +180,44 @@ def test_inline_ignores_silence_repository_findings_in_that_dockerfile(
     assert _lint(tmp_path, monkeypatch, jobs) == []
     odd.write_text("FROM python:3.11-slim\n# dockopt: ignore=DO601\n" + run.format("2.32.3"))  # another rule
     assert {(f.rule, f.file) for f in _lint(tmp_path, monkeypatch, jobs)} == {("DO605", "c/Dockerfile")}
+
+
+def test_ignore_file_of_each_context_is_the_one_buildkit_reads(tmp_path: Path) -> None:
+    """The walk answers "no ignore file here" without a stat; where it did not look, the file system does."""
+    from dockopt.repo.dockerignore import find_ignore_file
+    from dockopt.rules._repo import context_groups
+    from dockopt.rules.context import RepositoryContext
+
+    files = {
+        "a/Dockerfile": "FROM scratch\n",
+        "a/.dockerignore": ".git\n",
+        "b/Dockerfile": "FROM scratch\n",  # no ignore file at all
+        "c/Dockerfile": "FROM scratch\n",
+        "c/Dockerfile.dockerignore": "*.pt\n",  # the Dockerfile's own ignore file wins
+        "c/.dockerignore": "*\n",
+        "real/Dockerfile": "FROM scratch\n",
+        "real/.dockerignore": "data\n",
+        ".venv/pyvenv.cfg": "home = /usr\n",  # a skipped directory
+        ".venv/Dockerfile": "FROM scratch\n",
+        ".venv/.dockerignore": "*\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    (tmp_path / "linked").symlink_to(tmp_path / "real", target_is_directory=True)  # not walked
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  linked:\n    build:\n      context: linked\n      dockerfile: ../real/Dockerfile\n"
+    )
+    dockerfiles = ["a/Dockerfile", "b/Dockerfile", "c/Dockerfile", "real/Dockerfile", ".venv/Dockerfile"]
+    repo = RepositoryContext(tmp_path, "", dockerfiles)
+    found = {(use.dockerfile, use.context): group.ignore_file for group in context_groups(repo) for use in group.uses}
+    expected = {}
+    for dockerfile, context in found:
+        ignore = find_ignore_file(tmp_path / context, tmp_path / dockerfile)
+        expected[(dockerfile, context)] = ignore.relative_to(tmp_path).as_posix() if ignore else None
+    assert found == expected
+    assert found[("a/Dockerfile", "a")] == "a/.dockerignore"
+    assert found[("b/Dockerfile", "b")] is None
+    assert found[("c/Dockerfile", "c")] == "c/Dockerfile.dockerignore"
+    assert found[(".venv/Dockerfile", ".venv")] == ".venv/.dockerignore"
+    assert found[("real/Dockerfile", "linked")] == "linked/.dockerignore"

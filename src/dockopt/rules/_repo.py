@@ -21,7 +21,7 @@ from dockopt.repo.builds import Build
 from dockopt.repo.compose import is_compose_name
 from dockopt.repo.context import HeavyEntry
 from dockopt.repo.discovery import SKIPPED_DIRS
-from dockopt.repo.dockerignore import filepath_match_regex, find_ignore_file, go_clean
+from dockopt.repo.dockerignore import DOCKERIGNORE, filepath_match_regex, find_ignore_file, go_clean
 from dockopt.repo.scripts import is_script_name
 from dockopt.rules.context import FileContext, RepositoryContext
 from dockopt.units import format_bytes
@@ -69,6 +69,7 @@ class RepositoryTree:
     large_files: tuple[tuple[str, int], ...]
     declares_builds: bool
     by_name: dict[str, list[str]] = field(default_factory=dict)
+    entered: frozenset[str] = frozenset()  # the directories walked ("" for the root; no symlinked one)
 
     def has_candidates(self, context: str) -> bool:
         """Whether the context may hold something a .dockerignore should leave out (checked precisely later)."""
@@ -100,9 +101,11 @@ def _walk(root: Path) -> RepositoryTree:
     skipped: list[str] = []
     large: list[tuple[str, int]] = []
     builds = False
+    entered: set[str] = set()
     for directory, dirnames, filenames in os.walk(root):
         relative = os.path.relpath(directory, root).replace(os.sep, "/")
         prefix = "" if relative == "." else relative + "/"
+        entered.add(prefix[:-1])
         kept = []
         for name in sorted(dirnames):
             path = prefix + name
@@ -125,7 +128,9 @@ def _walk(root: Path) -> RepositoryTree:
     by_name: dict[str, list[str]] = {}
     for path in files:
         by_name.setdefault(path.rpartition("/")[2], []).append(path)
-    return RepositoryTree(root, tuple(files), frozenset(dirs), tuple(skipped), tuple(large), builds, by_name)
+    return RepositoryTree(
+        root, tuple(files), frozenset(dirs), tuple(skipped), tuple(large), builds, by_name, frozenset(entered)
+    )
 
 
 # -- build contexts ------------------------------------------------------------------------
@@ -167,10 +172,11 @@ def _context_uses(repo: RepositoryContext) -> list[ContextUse]:
     for dockerfile in repo.dockerfiles:
         if dockerfile not in declared:
             found[(dockerfile, posixpath.dirname(dockerfile) or ".")] = []
+    is_dir = {context: (repo.root / context).is_dir() for context in {context for _, context in found}}
     uses = [
         ContextUse(dockerfile, context, tuple(sorted(builds, key=lambda b: (b.source, b.line, b.order))))
         for (dockerfile, context), builds in found.items()
-        if (repo.root / context).is_dir()
+        if is_dir[context]
     ]
     return sorted(uses, key=lambda u: (u.context, u.dockerfile))
 
@@ -209,11 +215,27 @@ def context_groups(repo: RepositoryContext) -> list[ContextGroup]:
 
 def _context_groups(repo: RepositoryContext) -> list[ContextGroup]:
     groups: dict[tuple[str, str | None], list[ContextUse]] = {}
+    tree = repository_tree(repo)
     for use in context_uses(repo):
-        found = find_ignore_file(repo.root / use.context, repo.root / use.dockerfile)
-        ignore = found.relative_to(repo.root).as_posix() if found is not None else None
+        # BuildKit's choice (find_ignore_file), asked of the walk first: most contexts have no ignore file,
+        # and a file the walk did not list in a directory it entered does not exist (no stat needed).
+        specific = use.dockerfile + DOCKERIGNORE
+        default = DOCKERIGNORE if use.context == "." else f"{use.context}/{DOCKERIGNORE}"
+        if _listed(tree, specific) or _listed(tree, default):
+            found = find_ignore_file(repo.root / use.context, repo.root / use.dockerfile)
+            ignore = found.relative_to(repo.root).as_posix() if found is not None else None
+        else:
+            ignore = None
         groups.setdefault((use.context, ignore), []).append(use)
     return [ContextGroup(context, ignore, tuple(uses)) for (context, ignore), uses in groups.items()]
+
+
+def _listed(tree: RepositoryTree, path: str) -> bool:
+    """False only when the walk entered ``path``'s directory and found no such file there."""
+    directory, _, name = path.rpartition("/")
+    if directory not in tree.entered:
+        return True  # not walked (skipped, symlinked, or outside): only the file system can tell
+    return path in tree.by_name.get(name, ())
 
 
 # -- COPY sources --------------------------------------------------------------------------
