@@ -24,11 +24,17 @@ _SECRET_FILES = (
     "service-account*.json", "gcp-key*.json", "kubeconfig", ".htpasswd",
 )  # fmt: skip
 _NOT_SECRET_FILES = (".env.example", ".env.sample", ".env.template", "*.pub")
+# fnmatchcase over each pattern, as one regular expression per list
+_SECRET_FILE = re.compile("|".join(fnmatch.translate(p) for p in _SECRET_FILES))
+_NOT_SECRET_FILE = re.compile("|".join(fnmatch.translate(p) for p in _NOT_SECRET_FILES))
 _VALUE_PLACEHOLDER = re.compile(r"^(|changeme|change-me|xxx+|\*+|<.*>|dummy|none|null|false|true|0|1)$", re.IGNORECASE)
 
 
+_NAME_SEPARATORS = re.compile(r"[_\-.]")
+
+
 def is_secret_name(name: str) -> bool:
-    parts = [p for p in re.split(r"[_\-.]", name.upper()) if p]
+    parts = [p for p in _NAME_SEPARATORS.split(name.upper()) if p]
     if not parts or any(p in _HARMLESS_WORDS for p in parts[-1:]):
         return False
     if any(p in _SECRET_WORDS for p in parts):
@@ -118,9 +124,9 @@ class Secrets(Rule):
         sources = list(target.values[:-1]) if len(target.values) > 1 else []
         for source in sources:
             base = posixpath.basename(source.rstrip("/"))
-            if any(fnmatch.fnmatchcase(base, p) for p in _NOT_SECRET_FILES):
+            if _NOT_SECRET_FILE.match(base):
                 continue
-            if any(fnmatch.fnmatchcase(base, p) for p in _SECRET_FILES):
+            if _SECRET_FILE.match(base):
                 yield self.finding(
                     ctx,
                     ins,

@@ -846,12 +846,16 @@ def _lower_name(spec: PackageSpec) -> PackageSpec:
     return PackageSpec(spec.word, spec.name.lower(), spec.specifier, spec.extras, spec.marker, spec.pinned)
 
 
+_QUIET_VALUE = re.compile(r"(?:-q|--quiet)=(\d)")
+_SHORT_BUNDLE = re.compile(r"-[A-Za-z]+")
+
+
 def _quiet_level(words: Sequence[Word]) -> int:
     level = 0
     for word in words:
-        if (explicit := re.fullmatch(r"(?:-q|--quiet)=(\d)", word.text)) is not None:
+        if (explicit := _QUIET_VALUE.fullmatch(word.text)) is not None:
             level += int(explicit[1])
-        elif re.fullmatch(r"-[A-Za-z]+", word.text):
+        elif _SHORT_BUNDLE.fullmatch(word.text):
             level += word.text.count("q")
         elif word.text == "--quiet":
             level += 1

@@ -20,9 +20,12 @@ _VCS_COMMIT = re.compile(r"@[0-9a-fA-F]{7,40}$")
 _ARCHIVES = (".whl", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz", ".zip")
 
 
+_SEPARATORS = re.compile(r"[-_.]+")
+
+
 def canonical_name(name: str) -> str:
     """The PEP 503 form of a project name: lower case, runs of ``-_.`` as one ``-``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return _SEPARATORS.sub("-", name).lower()
 
 
 @dataclass(frozen=True, slots=True)

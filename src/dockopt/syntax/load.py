@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from dockopt.syntax.nodes import Dockerfile, ParseError
@@ -49,10 +50,11 @@ def load_file(path: Path, display: str | None = None) -> Dockerfile:
     """Read and parse one file; an unreadable file gives a tree with one error."""
     name = display or str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return _unparsable(name, 1, 1, _too_large(size))
-        data = path.read_bytes()
+        with path.open("rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                return _unparsable(name, 1, 1, _too_large(size))
+            data = file.read()
     except OSError as exc:
         return _unparsable(name, 1, 1, f"cannot read file: {exc.strerror or exc}")
     return parse_bytes(data, name)

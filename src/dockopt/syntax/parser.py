@@ -322,12 +322,14 @@ class _Parser:
         if arguments:
             args_span = Span(to_source(args_logical_start), to_source(args_logical_start + len(arguments) - 1) + 1)
         values, form, exec_args, error = _dispatch(keyword, arguments, self.escape)
+        # start and end are set by _instruction (a sub-instruction of ONBUILD keeps this start)
+        start_pos = self.index.position(start_src)
         ins = Instruction(
             keyword=keyword,
             raw_keyword=raw_keyword,
             span=Span(start_src, start_src),
-            start=self.index.position(start_src),
-            end=self.index.position(start_src),
+            start=start_pos,
+            end=start_pos,
             lines=(),
             logical=logical,
             flags=tuple(flags),
