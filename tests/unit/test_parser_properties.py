@@ -187,3 +187,19 @@ def test_errors_do_not_stop_parsing() -> None:
     tree = parse("FROM a\nRUNN x\nCMD [1]\nRUN <<EOF\nbody\n")
     assert [e.line for e in tree.errors] == [2, 3, 4]
     assert [i.keyword for i in tree.instructions] == ["FROM", "RUNN", "CMD", "RUN"]
+
+
+_WORD_CHARACTERS = st.sampled_from(list("ab =\t'\"\\`$\x1c\x1f\u00a0\u2003\n\r"))
+
+
+@given(st.lists(_WORD_CHARACTERS, max_size=20).map("".join), st.sampled_from(["\\", "`"]))
+@settings(max_examples=2000)
+@example('a "b\\" c" \'d\\\' e', "\\")
+@example("x\x1cy z\u00a0w", "`")
+def test_word_pattern_splits_like_buildkits_loop(text: str, escape: str) -> None:
+    """ENV/LABEL/ARG words: the one-pattern split equals parseWords's character loop (a trailing escape aside)."""
+    from dockopt.syntax.parser import _WORDS, _parse_words, _parse_words_loop
+
+    if not text.endswith(escape):
+        assert _WORDS[escape].findall(text) == _parse_words_loop(text, escape)
+    assert _parse_words(text, escape) == _parse_words_loop(text, escape)
