@@ -136,6 +136,34 @@ def _lint_one(job: tuple[str, str, Config, bool, bool, Inherited | None]) -> Fil
     return result
 
 
+# A worker's run: what every job of the run shares, set once per worker process by _start_worker.
+_WorkerJob = tuple[str, str, Inherited | None]  # path, display path, what the repository says of its bases
+_RUN: list[tuple[Config, bool, bool]] = []  # (configuration, keep_source, keep_edits)
+
+
+def _lint_chunk(jobs: list[_WorkerJob]) -> list[FileResult]:
+    config, keep_source, keep_edits = _RUN[0]
+    return [_lint_one((path, display, config, keep_source, keep_edits, inherited)) for path, display, inherited in jobs]
+
+
+def _chunks(jobs: list[_WorkerJob], workers: int) -> list[list[_WorkerJob]]:
+    """Jobs in chunks that shrink towards the end (guided scheduling).
+
+    Big chunks first keep the messages between processes few; small ones last keep every worker busy
+    until the end, instead of one worker finishing a big last chunk while the others wait.
+    """
+    chunks: list[list[_WorkerJob]] = []
+    start = 0
+    while start < len(jobs):
+        size = max(_MIN_CHUNK, (len(jobs) - start) // (workers * 4))
+        chunks.append(jobs[start : start + size])
+        start += size
+    return chunks
+
+
+_MIN_CHUNK = 8
+
+
 _RULE_CACHE: list[tuple[Config, list[Rule], list[RepositoryRule]]] = []
 
 
@@ -199,22 +227,24 @@ def lint_files(
     runs in this process while workers lint (work that needs no results, such as walking the tree).
     """
     known = inherited or {}
-    jobs_list = [
-        (str(path), display, config, keep_source, keep_edits, known.get(path)) for path, display in files
-    ]
+    jobs_list = [(str(path), display, known.get(path)) for path, display in files]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(jobs_list) < PARALLEL_THRESHOLD:
         if meanwhile is not None:
             meanwhile()
         with few_collections():
-            return [_lint_one(job) for job in jobs_list]
+            return [
+                _lint_one((path, display, config, keep_source, keep_edits, base)) for path, display, base in jobs_list
+            ]
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
-    chunk = max(8, len(jobs_list) // (workers * 8))
-    with context.Pool(processes=workers, initializer=_start_worker) as pool:
-        linted = pool.imap(_lint_one, jobs_list, chunksize=chunk)
+    # The configuration goes to each worker once (inherited by a forked worker, pickled once otherwise), not
+    # with every chunk: a worker then also builds its rules once.
+    run = (config, keep_source, keep_edits)
+    with context.Pool(processes=workers, initializer=_start_worker, initargs=(run,)) as pool:
+        linted = pool.imap(_lint_chunk, _chunks(jobs_list, workers), chunksize=1)
         if meanwhile is not None:
             meanwhile()  # the workers have their jobs: this process would only wait
-        return list(linted)
+        return [result for chunk in linted for result in chunk]
 
 
 # Linting a file leaves no reference cycles (lint_tree releases the model), so the cyclic garbage
@@ -234,6 +264,7 @@ def few_collections() -> Iterator[None]:
         gc.set_threshold(*before)
 
 
-def _start_worker() -> None:
+def _start_worker(run: tuple[Config, bool, bool]) -> None:
+    _RUN[:] = [run]
     gc.freeze()  # what the worker inherited (modules, rules) is never garbage: leave it out of collections
     gc.set_threshold(*_LINT_GC_THRESHOLD)
