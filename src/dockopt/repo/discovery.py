@@ -27,8 +27,9 @@ def is_dockerfile_name(name: str) -> bool:
     return name.endswith((".Dockerfile", ".dockerfile", ".Containerfile"))
 
 
-def _is_virtualenv(directory: Path) -> bool:
-    return (directory / "pyvenv.cfg").is_file()
+def is_virtualenv(directory: str) -> bool:
+    """Whether ``directory`` holds a ``pyvenv.cfg`` (asked of every directory of a walk: no Path objects)."""
+    return os.path.isfile(os.path.join(directory, "pyvenv.cfg"))  # noqa: PTH113, PTH118
 
 
 def find_dockerfiles(root: Path, excluded: Callable[[str], bool] | None = None) -> Iterator[Path]:
@@ -42,9 +43,8 @@ def find_dockerfiles(root: Path, excluded: Callable[[str], bool] | None = None) 
         for name in sorted(dirnames):
             if name in SKIPPED_DIRS:
                 continue
-            full = Path(directory) / name
             rel = _rel(rel_dir, name)
-            if _is_virtualenv(full) or (excluded and excluded(rel)):
+            if is_virtualenv(os.path.join(directory, name)) or (excluded and excluded(rel)):  # noqa: PTH118
                 continue
             kept.append(name)
         dirnames[:] = kept

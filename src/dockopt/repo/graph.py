@@ -34,7 +34,7 @@ from dockopt.model import ImageModel, StageModel
 from dockopt.repo.bake import bake_order, is_bake_name, load_bake
 from dockopt.repo.builds import Build, Problem, is_resolved, relative_path
 from dockopt.repo.compose import is_compose_name, load_compose
-from dockopt.repo.discovery import SKIPPED_DIRS, find_dockerfiles
+from dockopt.repo.discovery import SKIPPED_DIRS, find_dockerfiles, is_virtualenv
 from dockopt.repo.scripts import Rewrite, is_script_name, load_script
 from dockopt.shell.packages import PackageOperation, classify
 from dockopt.shell.requirements import canonical_name, logical_lines, parse_requirement
@@ -178,16 +178,15 @@ def _build_files(root: Path) -> tuple[list[Path], dict[Path, list[Path]], list[P
     scripts: list[Path] = []
     for directory, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(
-            d for d in dirnames if d not in SKIPPED_DIRS and not (Path(directory, d, "pyvenv.cfg")).is_file()
+            d for d in dirnames if d not in SKIPPED_DIRS and not is_virtualenv(os.path.join(directory, d))  # noqa: PTH118
         )
         for name in sorted(filenames):
-            path = Path(directory) / name
             if is_compose_name(name):
-                compose.append(path)
+                compose.append(Path(directory) / name)
             elif is_bake_name(name):
-                bake.setdefault(Path(directory), []).append(path)
+                bake.setdefault(Path(directory), []).append(Path(directory) / name)
             elif is_script_name(name):
-                scripts.append(path)
+                scripts.append(Path(directory) / name)
     return compose, bake, scripts
 
 

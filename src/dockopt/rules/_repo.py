@@ -20,7 +20,7 @@ from dockopt.repo.bake import is_bake_name
 from dockopt.repo.builds import Build
 from dockopt.repo.compose import is_compose_name
 from dockopt.repo.context import HeavyEntry
-from dockopt.repo.discovery import SKIPPED_DIRS
+from dockopt.repo.discovery import SKIPPED_DIRS, is_virtualenv
 from dockopt.repo.dockerignore import DOCKERIGNORE, filepath_match_regex, find_ignore_file, go_clean
 from dockopt.repo.scripts import is_script_name
 from dockopt.rules.context import FileContext, RepositoryContext
@@ -109,7 +109,7 @@ def _walk(root: Path) -> RepositoryTree:
         kept = []
         for name in sorted(dirnames):
             path = prefix + name
-            if name in SKIPPED_DIRS or name.startswith("models--") or Path(directory, name, "pyvenv.cfg").is_file():
+            if name in SKIPPED_DIRS or name.startswith("models--") or is_virtualenv(os.path.join(directory, name)):  # noqa: PTH118
                 skipped.append(path)
             else:
                 kept.append(name)
