@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dockopt.repo.bake import bake_order, is_bake_name, load_bake
-from dockopt.repo.builds import Build
+from dockopt.repo.bake import bake_order, load_bake
+from dockopt.repo.builds import Build, is_bake_name
 
 REPOS = Path(__file__).parent.parent / "fixtures" / "repos"
 

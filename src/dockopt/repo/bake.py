@@ -27,7 +27,6 @@ from typing import TypeAlias
 from dockopt.repo.builds import Build, Problem, relative_path, under
 from dockopt.repo.compose import is_remote_context
 
-_BAKE_NAME = re.compile(r"docker-bake(?:\.override)?\.(?:hcl|json)")
 # bake reads the files of a directory in this order; later ones override earlier ones
 _FILE_ORDER = ("docker-bake.json", "docker-bake.hcl", "docker-bake.override.json", "docker-bake.override.hcl")
 _MERGED_MAPS = frozenset({"args", "contexts", "labels", "annotations"})
@@ -559,11 +558,6 @@ class BakeFiles:
     builds: tuple[Build, ...]
     errors: tuple[Problem, ...] = ()
     warnings: tuple[Problem, ...] = ()
-
-
-def is_bake_name(name: str) -> bool:
-    """``docker-bake.hcl``, ``docker-bake.json`` and their ``.override`` variants."""
-    return _BAKE_NAME.fullmatch(name) is not None
 
 
 def bake_order(paths: Iterable[Path]) -> list[Path]:

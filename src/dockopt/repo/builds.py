@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,3 +70,12 @@ def under(root: Path, base: str, path: str) -> str:
     if path.startswith("/"):
         return relative_path(root, path)
     return relative_path(root, posixpath.join(Path(root).absolute().as_posix(), base, path))
+
+
+_BAKE_NAME = re.compile(r"docker-bake(?:\.override)?\.(?:hcl|json)")
+
+
+def is_bake_name(name: str) -> bool:
+    """``docker-bake.hcl``, ``docker-bake.json`` and their ``.override`` variants (here, not in bake.py: walks
+    ask it of every file, and bake.py's parser need not be imported unless a bake file exists)."""
+    return _BAKE_NAME.fullmatch(name) is not None

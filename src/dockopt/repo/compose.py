@@ -13,9 +13,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from dockopt.repo.builds import Build, Problem, relative_path, under
 
@@ -23,7 +21,9 @@ _COMPOSE_NAME = re.compile(r"(?:docker-)?compose[^/]*\.ya?ml")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _BRACED = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-+?=])(.*))?", re.DOTALL)
 _REMOTE = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|git@|github\.com/)")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it: 15x faster
+
+if TYPE_CHECKING:
+    import yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +140,9 @@ def load_compose(path: Path, root: Path) -> ComposeFile:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         return ComposeFile(display, (), (Problem(display, 1, f"cannot read compose file: {exc}"),))
-    loader = _LOADER(text)
+    import yaml  # here: most runs read no compose file, and PyYAML takes 10 ms to import
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)  # libyaml when PyYAML has it: 15x faster
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -173,6 +175,8 @@ def load_compose(path: Path, root: Path) -> ComposeFile:
 
 def _service_lines(node: yaml.Node | None) -> dict[str, int]:
     """Service name -> the 1-based line of its key."""
+    import yaml
+
     if not isinstance(node, yaml.MappingNode):
         return {}
     for key, value in node.value:

@@ -31,8 +31,7 @@ from pathlib import Path
 
 from dockopt.heavy import is_heavy
 from dockopt.model import ImageModel, StageModel
-from dockopt.repo.bake import bake_order, is_bake_name, load_bake
-from dockopt.repo.builds import Build, Problem, is_resolved, relative_path
+from dockopt.repo.builds import Build, Problem, is_bake_name, is_resolved, relative_path
 from dockopt.repo.compose import is_compose_name, load_compose
 from dockopt.repo.discovery import SKIPPED_DIRS, find_dockerfiles, is_virtualenv
 from dockopt.repo.scripts import Rewrite, is_script_name, load_script
@@ -203,6 +202,8 @@ def discover(root: Path) -> Discovery:
         if script.builds or script.rewrites:
             found.sources.append(script.path)
     for directory in sorted(bake):
+        from dockopt.repo.bake import bake_order, load_bake  # a large parser: imported when a bake file exists
+
         files = load_bake(bake_order(bake[directory]), root)
         found.builds += files.builds
         found.errors += files.errors

@@ -12,29 +12,31 @@ An option a format does not take is a ``TypeError``, not silently ignored.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from typing import Any, TextIO
 
-from dockopt.report import github, json_format, sarif, text
 from dockopt.report.result import LintResult
 
 Renderer = Callable[..., None]
 
-FORMATS: Mapping[str, Renderer] = {
-    "text": text.render,
-    "json": json_format.render,
-    "sarif": sarif.render,
-    "github": github.render,
-}
+# Format -> module; a format's module is imported when it is used (the text format brings rich along).
+_MODULES: Mapping[str, str] = {"text": "text", "json": "json_format", "sarif": "sarif", "github": "github"}
+FORMATS: tuple[str, ...] = tuple(_MODULES)
 
 
-def render(fmt: str, result: LintResult, stream: TextIO, **options: Any) -> None:
+def renderer(fmt: str) -> Renderer:
     try:
-        renderer = FORMATS[fmt]
+        module = _MODULES[fmt]
     except KeyError:
         names = ", ".join(FORMATS)
         raise ValueError(f"unknown output format {fmt!r} (expected one of {names})") from None
-    renderer(result, stream, **options)
+    found: Renderer = importlib.import_module(f"dockopt.report.{module}").render
+    return found
 
 
-__all__ = ["FORMATS", "LintResult", "Renderer", "render"]
+def render(fmt: str, result: LintResult, stream: TextIO, **options: Any) -> None:
+    renderer(fmt)(result, stream, **options)
+
+
+__all__ = ["FORMATS", "LintResult", "Renderer", "render", "renderer"]

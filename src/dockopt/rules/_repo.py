@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
-from dockopt.repo.bake import is_bake_name
-from dockopt.repo.builds import Build
+from dockopt.repo.builds import Build, is_bake_name
 from dockopt.repo.compose import is_compose_name
 from dockopt.repo.context import HeavyEntry
 from dockopt.repo.discovery import SKIPPED_DIRS, is_virtualenv
