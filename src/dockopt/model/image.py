@@ -215,6 +215,8 @@ class ImageModel:
 
     def env_line(self, ins: Instruction, name: str) -> int:
         """The line of ``ins`` where ``name`` is assigned (an ENV can span several lines)."""
+        if len(ins.lines) == 1:
+            return ins.start_line
         for line in ins.lines:
             text = self.df.source(line.span)
             words = text.replace("\t", " ").split(" ")
@@ -274,7 +276,7 @@ class ImageModel:
                     visible[name] = variable.value
                     origin.setdefault(name, _where(variable))
                 visible_origin = dict(origin)
-            mounts = _mounts(ins, expanded.flags) if ins.keyword == "RUN" else ()
+            mounts = _mounts(ins, expanded.flags) if ins.flags and ins.keyword == "RUN" else ()
             state = State(ins, model, visible, visible_origin, user, workdir, shell, mounts)
             model.states.append(state)
             self._state_by_offset[ins.span.start] = state
@@ -346,6 +348,8 @@ def _copied_stages(stage: Stage, by_name: Mapping[str, StageModel], models: list
     found: list[int] = []
     for ins in stage.instructions:
         target = ins.sub if ins.sub is not None else ins
+        if not target.flags:
+            continue
         references = [f.value for f in target.flags_named("from") if f.value]
         if target.keyword == "RUN":
             references += [f.key_values().get("from", "") for f in target.flags_named("mount")]

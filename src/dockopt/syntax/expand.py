@@ -483,6 +483,9 @@ class _Scope:
         return {name: var.value for name, var in self.env.items()}
 
 
+_NOTHING_UNSET: frozenset[str] = frozenset()
+
+
 class _Collector:
     """Expands the words of one instruction, gathering unset names and errors."""
 
@@ -493,6 +496,8 @@ class _Collector:
         self.errors: list[str] = []
 
     def word(self, text: str) -> str:
+        if not _needs_lexer(text, self.escape):
+            return text  # expand_word's answer, without making its record
         return self._keep(expand_word(text, self.env, self.escape)).value
 
     def words(self, text: str) -> tuple[str, ...]:
@@ -546,8 +551,8 @@ class _Resolver:
                 declared=declared,
                 values=values,
                 flags=flags,
-                unset=frozenset(collector.unset),
-                errors=tuple(collector.errors),
+                unset=frozenset(collector.unset) if collector.unset else _NOTHING_UNSET,
+                errors=tuple(collector.errors) if collector.errors else (),
             )
         )
 
@@ -585,7 +590,7 @@ class _Resolver:
         values = handler(self, ins, collector) if handler else None
         if handler is not None and ins.keyword in ("ARG", "ENV"):
             self.snapshot = None
-        flags = _expand_flags(ins, collector, _EXPANDED_FLAGS.get(ins.keyword, frozenset()))
+        flags = _expand_flags(ins, collector, _EXPANDED_FLAGS.get(ins.keyword, frozenset())) if ins.flags else ()
         if ins.keyword == "COPY":
             _check_copy_from(ins, collector)
         self.record(ins, env, declared, collector, values, flags)

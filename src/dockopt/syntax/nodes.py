@@ -83,6 +83,8 @@ class Flag:
 
 def _split_csv(text: str) -> list[str]:
     """Split a --mount value on commas, honouring double-quoted fields."""
+    if '"' not in text:  # nothing quoted: every comma separates
+        return [p for p in text.split(",") if p]
     parts: list[str] = []
     current: list[str] = []
     quoted = False
