@@ -87,14 +87,18 @@ def lint_tree(
         inherited.base_of if inherited else (),
     )
     suppressions = collect(df)
-    if suppressions.file_rules or suppressions.by_line:
+    inline = bool(suppressions.file_rules or suppressions.by_line)
+    if inline:
         result.suppressions = suppressions
+    per_path = bool(config.per_file_ignores)
+    findings = result.findings
     for rule in rules:
-        if config.ignored_for_path(display_path, rule.id):
+        if per_path and config.ignored_for_path(display_path, rule.id):
             continue
-        for finding in rule.check(ctx):
-            if not suppressions.suppresses(finding):
-                result.findings.append(finding)
+        if inline:
+            findings.extend(finding for finding in rule.check(ctx) if not suppressions.suppresses(finding))
+        else:
+            findings.extend(rule.check(ctx))
     for collector in collectors:
         fact = collector.collect(ctx)
         if fact is not None:

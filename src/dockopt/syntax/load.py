@@ -50,11 +50,28 @@ def load_file(path: Path, display: str | None = None) -> Dockerfile:
     """Read and parse one file; an unreadable file gives a tree with one error."""
     name = display or str(path)
     try:
-        with path.open("rb") as file:
-            size = os.fstat(file.fileno()).st_size
+        descriptor = os.open(path, os.O_RDONLY)  # no buffered file object: one read does it
+        try:
+            size = os.fstat(descriptor).st_size
             if size > MAX_FILE_BYTES:
                 return _unparsable(name, 1, 1, _too_large(size))
-            data = file.read()
+            data = _read_all(descriptor, size)
+        finally:
+            os.close(descriptor)
     except OSError as exc:
         return _unparsable(name, 1, 1, f"cannot read file: {exc.strerror or exc}")
     return parse_bytes(data, name)
+
+
+def _read_all(descriptor: int, size: int) -> bytes:
+    """Every byte of the open file: ``size`` is what fstat said, so one read usually does it (a pipe, or a
+    file that grew meanwhile, is read on to its end or until it is too large to parse anyway)."""
+    data = os.read(descriptor, size + 1)
+    if len(data) <= size:
+        return data
+    chunks = [data]
+    total = len(data)
+    while total <= MAX_FILE_BYTES and (more := os.read(descriptor, 1 << 16)):
+        chunks.append(more)
+        total += len(more)
+    return b"".join(chunks)
