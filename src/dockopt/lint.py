@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -226,26 +228,49 @@ def lint_files(
 ) -> list[FileResult]:
     """Lint (path, display path) pairs; in parallel when there are many.
 
-    ``inherited`` maps a file (as given) to what the repository says about its bases. Without
-    ``keep_edits`` the findings keep their fixes' availability but not the edits. ``meanwhile``
-    runs in this process while workers lint (work that needs no results, such as walking the tree).
+    ``files`` may be an iterator that is still walking a tree (``Collection.stream``): workers start on
+    the first files while it finds the others. ``inherited`` maps a file (as given) to what the
+    repository says about its bases; it is read for a file after the iterator has yielded it. Without
+    ``keep_edits`` the findings keep their fixes' availability but not the edits. ``meanwhile`` runs in
+    this process once every file is known, while workers lint (work that needs no results).
     """
-    known = inherited or {}
-    jobs_list = [(str(path), display, known.get(path)) for path, display in files]
+    known = inherited if inherited is not None else {}
+    found = iter(files)
+    head = [(str(path), display, known.get(path)) for path, display in itertools.islice(found, PARALLEL_THRESHOLD)]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if workers <= 1 or len(jobs_list) < PARALLEL_THRESHOLD:
+    if workers <= 1 or len(head) < PARALLEL_THRESHOLD:
+        jobs_list = head + [(str(path), display, known.get(path)) for path, display in found]
         if meanwhile is not None:
             meanwhile()
         with few_collections():
             return [
                 _lint_one((path, display, config, keep_source, keep_edits, base)) for path, display, base in jobs_list
             ]
+    walked = threading.Event()
+    failed: list[BaseException] = []
+
+    def chunks() -> Iterator[list[_WorkerJob]]:
+        # Runs in the pool's task thread: the first files go out at once, in small chunks, while the walk
+        # goes on; the rest in chunks that shrink towards the end.
+        try:
+            yield from (head[i : i + _MIN_CHUNK * 4] for i in range(0, len(head), _MIN_CHUNK * 4))
+            rest = [(str(path), display, known.get(path)) for path, display in found]
+        except BaseException as error:  # handed to the caller's thread below
+            failed.append(error)
+            return
+        finally:
+            walked.set()
+        yield from _chunks(rest, workers)
+
     context = multiprocessing.get_context("fork" if hasattr(os, "fork") else "spawn")
     # The configuration goes to each worker once (inherited by a forked worker, pickled once otherwise), not
     # with every chunk: a worker then also builds its rules once.
     run = (config, keep_source, keep_edits)
     with context.Pool(processes=workers, initializer=_start_worker, initargs=(run,)) as pool:
-        linted = pool.imap(_lint_chunk, _chunks(jobs_list, workers), chunksize=1)
+        linted = pool.imap(_lint_chunk, chunks(), chunksize=1)
+        walked.wait()
+        if failed:
+            raise failed[0]
         if meanwhile is not None:
             meanwhile()  # the workers have their jobs: this process would only wait
         return [result for chunk in linted for result in chunk]

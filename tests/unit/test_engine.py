@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,65 @@ def test_module_entry_point_runs() -> None:
     done = subprocess.run([sys.executable, "-m", "dockopt", "rules"], capture_output=True, text=True, check=False)
     assert done.returncode == 0
     assert "DO501" in done.stdout
+
+
+def _streamed(files: list[tuple[Path, str]], found: list[str]) -> Iterator[tuple[Path, str]]:
+    """The files one at a time, as a walk finds them, noting how far the walk got."""
+    for path, display in files:
+        found.append(display)
+        yield path, display
+
+
+def test_files_streamed_from_a_walk_are_linted_like_a_list(tmp_path: Path) -> None:
+    """lint_files starts workers on the first files while its iterator is still finding the others."""
+    files = []
+    for i in range(450):
+        path = tmp_path / f"{i:03d}.Dockerfile"
+        path.write_text(BAD if i % 3 else "FROM python:3.11-slim\nWORKDIR app\nRUNN x\n")
+        files.append((path, path.name))
+    found: list[str] = []
+    seen_at_meanwhile: list[int] = []
+    streamed = lint_files(_streamed(files, found), DO5, jobs=2, meanwhile=lambda: seen_at_meanwhile.append(len(found)))
+    listed = lint_files(files, DO5, jobs=1)
+    assert [r.display_path for r in streamed] == [name for _, name in files]
+    assert [r.findings for r in streamed] == [r.findings for r in listed]
+    assert [r.errors for r in streamed] == [r.errors for r in listed]
+    assert seen_at_meanwhile == [450]  # `meanwhile` runs once every file is known
+
+
+def test_inherited_states_added_while_streaming_are_used(tmp_path: Path) -> None:
+    """What a file's bases hand down may be found by the same walk, before the file is yielded."""
+    from dockopt.model import BaseState
+    from dockopt.repo.inheritance import Inherited
+
+    files = []
+    for i in range(260):
+        path = tmp_path / f"{i:03d}.Dockerfile"
+        path.write_text("FROM company/base:1\nUSER app\nCMD [\"run\"]\n")
+        files.append((path, path.name))
+    inherited: dict[Path, Inherited] = {}
+    base = BaseState(known=True)  # an image of the repository, known to create no user "app"
+
+    def walk() -> Iterator[tuple[Path, str]]:
+        for path, display in files:
+            if path.name.startswith("25"):  # a few files, late in the walk, built FROM an image of the repository
+                inherited[path] = Inherited(bases={"company/base:1": base}, build_args={})
+            yield path, display
+
+    config = Config(select=("DO401",))
+    results = lint_files(walk(), config, jobs=2, inherited=inherited)
+    flagged = [r.display_path for r in results if any("never created" in f.message for f in r.findings)]
+    assert flagged == [f"{i}.Dockerfile" for i in range(250, 260)]  # elsewhere the base is unknown: no finding
+
+
+def test_a_failing_walk_fails_the_run(tmp_path: Path) -> None:
+    path = tmp_path / "Dockerfile"
+    path.write_text(BAD)
+
+    def walk() -> Iterator[tuple[Path, str]]:
+        for i in range(300):
+            yield path, f"{i}"
+        raise PermissionError("walk: cannot list a directory")
+
+    with pytest.raises(PermissionError, match="cannot list"):
+        lint_files(walk(), DO5, jobs=2)

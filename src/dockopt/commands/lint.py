@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -66,40 +66,63 @@ def collect(paths: tuple[str, ...], config: Config) -> tuple[list[tuple[Path, st
     image each Dockerfile builds, so a stage built FROM an image of the same repository starts from
     that image's ENV, users and packages.
     """
-    files: list[tuple[Path, str]] = []
-    inherited: dict[Path, Inherited] = {}
-    seen: set[Path] = set()
-    cwd = Path.cwd().resolve()
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            found_files = list(find_dockerfiles(path, config.is_excluded))
+    collection = Collection(paths, config)
+    for _ in collection.stream():
+        pass
+    return collection.files, collection.inherited
+
+
+class Collection:
+    """``collect`` as it goes: ``stream()`` yields each Dockerfile as the walk finds it, so linting can start
+    while the tree is still being walked; ``files`` and ``inherited`` fill up meanwhile.
+
+    A path that does not exist is a UsageError when the collection is made, before anything is linted.
+    What a directory's bases hand down is worked out before its first file is yielded (only a directory
+    whose compose, bake or script files declare builds has any).
+    """
+
+    def __init__(self, paths: tuple[str, ...], config: Config) -> None:
+        for raw in paths:
+            path = Path(raw)
+            if not (path.is_dir() or path.exists() or path.is_symlink()):
+                raise UsageError(f"{raw}: no such file or directory")
+        self.paths = paths
+        self.config = config
+        self.files: list[tuple[Path, str]] = []
+        self.inherited: dict[Path, Inherited] = {}
+
+    def stream(self) -> Iterator[tuple[Path, str]]:
+        seen: set[Path] = set()
+        cwd = Path.cwd().resolve()
+        for raw in self.paths:
+            path = Path(raw)
+            if not path.is_dir():
+                yield from self._add(seen, path, path.resolve(), cwd)
+                continue
+            discovery = discover(path)
+            found: Iterable[Path] = find_dockerfiles(path, self.config.is_excluded)
+            if discovery.builds:
+                found = list(found)
+                if found:
+                    for dockerfile, state in inherited_states(build_graph(path, discovery)).items():
+                        self.inherited[path / dockerfile] = state
             # The walk follows no symlinked directory: a found file that is no symlink itself resolves to
             # the resolved root joined with its path below the root.
             root = path.resolve()
-            for found in found_files:
-                key = found.resolve() if found.is_symlink() else root / os.path.relpath(found, path)
-                _add(files, seen, found, key, cwd)
-            discovery = discover(path) if found_files else None
-            if discovery is not None and discovery.builds:
-                for dockerfile, state in inherited_states(build_graph(path, discovery)).items():
-                    inherited[path / dockerfile] = state
-        elif path.exists() or path.is_symlink():
-            _add(files, seen, path, path.resolve(), cwd)
-        else:
-            raise UsageError(f"{raw}: no such file or directory")
-    return files, inherited
+            for file in found:
+                key = file.resolve() if file.is_symlink() else root / os.path.relpath(file, path)
+                yield from self._add(seen, file, key, cwd)
 
-
-def _add(files: list[tuple[Path, str]], seen: set[Path], path: Path, resolved: Path, cwd: Path) -> None:
-    if resolved in seen:
-        return
-    seen.add(resolved)
-    try:
-        display = resolved.relative_to(cwd).as_posix()
-    except ValueError:
-        display = path.as_posix()
-    files.append((path, display))
+    def _add(self, seen: set[Path], path: Path, resolved: Path, cwd: Path) -> Iterator[tuple[Path, str]]:
+        if resolved in seen:
+            return
+        seen.add(resolved)
+        try:
+            display = resolved.relative_to(cwd).as_posix()
+        except ValueError:
+            display = path.as_posix()
+        self.files.append((path, display))
+        yield path, display
 
 
 def _display(path: Path) -> str:
@@ -116,17 +139,23 @@ def run_lint(options: LintOptions, stream: TextIO | None = None) -> int:
 
 def _run_lint(options: LintOptions, out: TextIO) -> int:
     config = resolve_config(options)
-    files, inherited = collect(options.paths, config)
-    repositories = repository_contexts(options.paths, files)
+    collection = Collection(options.paths, config)
+    repositories: dict[str, RepositoryContext] = {}
+
+    def prepare() -> None:  # while workers lint, once every file is found
+        repositories.update(repository_contexts(options.paths, collection.files))
+        _prepare(repositories.values())
+
     results = lint_files(
-        files,
+        collection.stream(),
         config,
         jobs=options.jobs,
         keep_source=options.output_format == "text",
-        inherited=inherited,
+        inherited=collection.inherited,
         keep_edits=options.output_format == "sarif",  # the only format that shows a fix's edits
-        meanwhile=lambda: _prepare(repositories.values()),
+        meanwhile=prepare,
     )
+    files = collection.files
     result = to_lint_result(results)
     repository = repository_findings(options.paths, files, results, config, repositories)
     result.findings.extend(repository)
