@@ -67,6 +67,11 @@ def _positions(tree: Dockerfile) -> list[str]:
         expected = tree.position(node.span.start)
         if node.start != expected:
             problems.append(f"{type(node).__name__} at {node.span}: start {node.start}, offset says {expected}")
+        if isinstance(node, Instruction) and node.lines:
+            last = node.lines[-1].span  # the instruction ends at the last character of its last line
+            end = tree.position(max(last.end - 1, last.start))
+            if node.end != end:
+                problems.append(f"{node.keyword} at {node.span}: end {node.end}, its last line says {end}")
     return problems
 
 

@@ -49,6 +49,7 @@ _DIRECTIVE_RE = re.compile(
 _COMMAND_SPLIT_RE = re.compile(r"[\t\v\f\r ]+")
 _HEREDOC_WORD_RE = re.compile(r"([0-9]*)<<(-?)([^<]*)\Z")
 _MAX_FD = 2**64 - 1  # Go parses the descriptor as uint64 and uses 0 when it overflows
+_PLACEHOLDER = Position(0, 0)  # an instruction's start and end until _instruction knows them
 _ASCII_SPACE_TEXT = " \t\n\v\f\r"
 _ASCII_SPACE = frozenset(_ASCII_SPACE_TEXT)
 _BOM = "\ufeff"
@@ -250,14 +251,14 @@ class _Parser:
                     break
         end_offset = self.lines[i - 1][2]
         last_line = physical[-1]
-        end_pos = self.index.position(max(last_line.span.end - 1, last_line.span.start))
         keyword_offset = ins.span.start
         # The instruction owns its whole first line, indentation and a lone continuation
         # character included; BuildKit's StartLine is that line too.
         ins.span = Span(line_start, end_offset)
-        ins.start = self.index.position(line_start)
+        ins.start = Position(first_line + 1, 1)  # line_start begins that line
         ins.lines = tuple(physical)
-        ins.end = Position(last_line.number, end_pos.column if last_line.span else 1)
+        # the last character of the last line (column 1 for an empty line); a physical line's span starts its line
+        ins.end = Position(last_line.number, max(last_line.span.end - last_line.span.start, 1))
         sub = ins.sub
         while sub is not None:
             # A sub-instruction runs from its keyword to the end of the ONBUILD.
@@ -299,8 +300,9 @@ class _Parser:
         logical: str,
         to_source: Callable[[int], int],
         offset_map: tuple[tuple[int, int, int], ...],
+        sub: bool = False,
     ) -> Instruction:
-        """Build an instruction from its joined line (BuildKit's newNodeFromLine)."""
+        """Build an instruction from its joined line (BuildKit's newNodeFromLine); ``sub`` for ONBUILD's."""
         stripped = go_strip(logical)
         lead = len(logical) - len(go_lstrip(logical))
         parts = _COMMAND_SPLIT_RE.split(stripped, maxsplit=1)
@@ -327,7 +329,7 @@ class _Parser:
             args_span = Span(to_source(args_logical_start), to_source(args_logical_start + len(arguments) - 1) + 1)
         values, form, exec_args, error = _dispatch(keyword, arguments, self.escape)
         # start and end are set by _instruction (a sub-instruction of ONBUILD keeps this start)
-        start_pos = self.index.position(start_src)
+        start_pos = self.index.position(start_src) if sub else _PLACEHOLDER
         ins = Instruction(
             keyword=keyword,
             raw_keyword=raw_keyword,
@@ -350,7 +352,7 @@ class _Parser:
         if keyword == "ONBUILD" and arguments:
             shift = args_logical_start
             sub_map = _shift_map(offset_map, shift, len(arguments))
-            ins.sub = self._build(arguments, lambda o: to_source(shift + o), sub_map)
+            ins.sub = self._build(arguments, lambda o: to_source(shift + o), sub_map, sub=True)
             ins.values = ins.sub.values
             if ins.sub.sub is not None:
                 # ONBUILD ONBUILD x (an error anyway): BuildKit's inner node is a bare
