@@ -108,17 +108,16 @@ class Rule:
         ``equivalents`` narrows the rule's peer rules to those this finding matches (DO506 covers
         three hadolint rules, one per instruction kind).
         """
-        location = ctx.location(where)
-        return Finding(
-            rule=self.id,
-            name=self.name,
-            severity=self.effective_severity,
-            file=ctx.display_path,
-            location=location,
-            message=message,
-            fix_safety=fix.safety if fix is not None else FixSafety.NONE,  # what this finding offers
-            equivalents=self.equivalents if equivalents is None else equivalents,
-            fix=fix,
+        return Finding(  # positional: rules make findings by the ten thousand
+            self.id,
+            self.name,
+            self.effective_severity,
+            ctx.display_path,
+            ctx.location(where),
+            message,
+            fix.safety if fix is not None else FixSafety.NONE,  # what this finding offers
+            self.equivalents if equivalents is None else equivalents,
+            fix,
         )
 
 

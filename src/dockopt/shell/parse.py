@@ -445,20 +445,20 @@ class _Builder:
         name = _basename(words[0].text)
         if name == "set":
             self.record_set(words)
-        command = Command(
-            name=name,
-            argv=tuple(words),
-            start=self.src(node.start_byte),
-            end=self.src_end(node.end_byte),
-            wrappers=tuple(wrappers),
-            assignments=tuple(assignments),
-            redirects=tuple(redirects),
-            in_pipeline=ctx.in_pipeline,
-            pipeline_index=ctx.pipeline_index,
-            negated=ctx.negated,
-            conditional=ctx.conditional,
-            in_subshell=ctx.in_subshell,
-            nested=ctx.nested,
+        command = Command(  # positional, in field order: name, argv, start, end, wrappers, assignments, ...
+            name,
+            tuple(words),
+            self.src(node.start_byte),
+            self.src_end(node.end_byte),
+            tuple(wrappers),
+            tuple(assignments),
+            tuple(redirects),
+            ctx.in_pipeline,
+            ctx.pipeline_index,
+            ctx.negated,
+            ctx.conditional,
+            ctx.in_subshell,
+            ctx.nested,
         )
         self.commands.append(command)
         if name in _SHELLS or words[0].text in _SHELLS:
