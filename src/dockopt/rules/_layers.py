@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import PurePosixPath
@@ -275,16 +275,23 @@ def created_by_run(ctx: FileContext, state: State, *, before: int | None = None)
     if script is None:
         return []
     added: list[Added] = []
+    removals: list[Target] | None = None  # the RUN's rm targets, found when first needed
     for command in script.commands:
         if command.conditional or (before is not None and command.start >= before):
             continue
+        kind = kind_of(ctx, state, script, command)
+        if kind is None and command.name != "git":
+            continue  # _created has nothing for it (most commands): no need to follow the cd's
         cwd = cwd_at(script, command, state.workdir)
-        for path, contents in _created(kind_of(ctx, state, script, command), command, state, cwd):
+        for path, contents in _created(kind, command, state, cwd):
             resolved = absolute(path, cwd)
             if resolved is None or under_mount(state, resolved):
                 continue
-            if before is None and removed_in(script, state, resolved, command.end):
-                continue
+            if before is None:
+                if removals is None:
+                    removals = list(targets(script, state, ("rm",)))
+                if _removed_after(removals, Added(resolved, False, state.instruction, ""), command.end):
+                    continue
             text = ctx.df.text[command.start : command.end]
             added.append(Added(resolved, contents, state.instruction, text))
     return added
@@ -358,8 +365,11 @@ def targets(script: Script, state: State, names: Sequence[str], *, skip_first: b
 
 def removed_in(script: Script, state: State, path: str, after: int) -> bool:
     """``path`` (absolute) is removed by an ``rm`` at or after offset ``after`` in the same RUN."""
-    created = Added(path, False, state.instruction, "")
-    return any(t.command.start >= after and removes(t, created) for t in targets(script, state, ("rm",)))
+    return _removed_after(targets(script, state, ("rm",)), Added(path, False, state.instruction, ""), after)
+
+
+def _removed_after(removals: Iterable[Target], created: Added, after: int) -> bool:
+    return any(t.command.start >= after and removes(t, created) for t in removals)
 
 
 def cleaned(ctx: FileContext, state: State, script: Script) -> Iterator[Target]:

@@ -7,6 +7,7 @@ computed once per context object and kept until it is gone.
 
 from __future__ import annotations
 
+import functools
 import os
 import posixpath
 import re
@@ -408,6 +409,7 @@ def exact_version(specifier: str) -> str | None:
     return match.group(1) if match else None
 
 
+@functools.lru_cache(maxsize=4096)  # a repository repeats a few versions in many pins, compared pairwise
 def version_key(version: str) -> tuple[tuple[int, ...], str] | None:
     """A comparable form of a public version: release numbers without trailing zeros, and the rest
     (pre/post/dev) as text; the local label (``+cu121``) is left out. None when it does not parse."""
