@@ -200,11 +200,7 @@ class ImageModel:
             return None
         # The arguments are the tail of the joined line, before any trailing white space.
         start = len(go_rstrip(target.logical)) - len(arguments)
-        pieces = target.source_pieces
-        if len(pieces) == 1:  # one line: offsets shift by a constant
-            shift = pieces[0][1] - pieces[0][0] + start
-            return parse_shell(arguments, range(shift, shift + len(arguments) + 1).__getitem__)
-        return parse_shell(arguments, _offset_table(target, start, len(arguments)).__getitem__)
+        return parse_shell(arguments, target.source_offsets(start, len(arguments)).__getitem__)
 
     def user_exists(self, stage: StageModel, user: str) -> bool:
         """True when USER names an account created in the stage, its parents or its base, or a known one."""
@@ -301,17 +297,6 @@ class ImageModel:
             model.stage.from_instruction, model, dict(base.env), dict(base.env_origin), base.user, base.workdir,
             base.shell, (),
         )  # fmt: skip
-
-
-def _offset_table(ins: Instruction, start: int, length: int) -> list[int]:
-    """Source offset of each offset ``start``..``start + length`` of ``ins.logical`` (source_offset, tabulated)."""
-    table: list[int] = []
-    for _, source_start, size in ins.source_pieces:  # the pieces cover the joined line in order
-        table.extend(range(source_start, source_start + size))
-    end = start + length + 1
-    if len(table) < end:  # past the last piece: the end of the last piece, as source_offset says
-        table.extend([ins.source_offset(len(table))] * (end - len(table)))
-    return table[start:end]
 
 
 def _where(variable: Variable) -> str:

@@ -86,15 +86,17 @@ def _body(ins: Instruction) -> Body | None:
     base = len(go_rstrip(ins.logical)) - len(arguments)
     data = arguments.encode("utf-8")
     ascii_only = len(data) == len(arguments)
+    offsets = ins.source_offsets(base, len(arguments))  # source offset of each character of the arguments
 
     def char(byte_offset: int) -> int:
         return byte_offset if ascii_only else len(data[:byte_offset].decode("utf-8", errors="replace"))
 
     def start_of(node: ts.Node) -> int:
-        return ins.source_offset(base + char(node.start_byte))
+        return offsets[char(node.start_byte)]
 
     def end_of(node: ts.Node) -> int:
-        return ins.source_offset(base + char(node.end_byte) - 1) + 1
+        last = char(node.end_byte) - 1
+        return (offsets[last] if last >= 0 else ins.source_offset(base - 1)) + 1
 
     root = parse_tree(data).root_node
     if root.has_error:

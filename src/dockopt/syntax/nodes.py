@@ -9,6 +9,7 @@ located by offsets too, so a fix can replace exactly the characters it means to.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
@@ -170,6 +171,23 @@ class Instruction:
     def source_pieces(self) -> tuple[tuple[int, int, int], ...]:
         """(offset in ``logical``, offset in the source, length) of each piece the joined line is made of."""
         return self._offset_map
+
+    def source_offsets(self, start: int, length: int) -> Sequence[int]:
+        """``source_offset`` of each offset ``start``..``start + length`` of ``logical``, tabulated: a range
+        for a one-line instruction, a list otherwise (indexing it is a C call, not a bisect)."""
+        pieces = self._offset_map
+        if len(pieces) == 1:
+            log_start, src_start, size = pieces[0]
+            if log_start <= start and start + length <= log_start + size:  # inside the piece, or just past it
+                shift = src_start - log_start
+                return range(shift + start, shift + start + length + 1)
+        table: list[int] = []
+        for _, source_start, size in pieces:  # the pieces cover the joined line in order
+            table.extend(range(source_start, source_start + size))
+        end = start + length + 1
+        if len(table) < end:  # past the last piece: the end of the last piece, as source_offset says
+            table.extend([self.source_offset(len(table))] * (end - len(table)))
+        return table[start:end]
 
     def source_offset(self, logical_offset: int) -> int:
         """Map an offset in ``logical`` back to an offset in the source text."""
