@@ -270,7 +270,8 @@ class ImageModel:
                 visible = dict(env)
                 for name, variable in expanded.env.items():
                     visible[name] = variable.value
-                    origin.setdefault(name, _where(variable))
+                    if name not in origin:
+                        origin[name] = _where(variable)
                 visible_origin = dict(origin)
             mounts = _mounts(ins, expanded.flags) if ins.flags and ins.keyword == "RUN" else ()
             state = State(ins, model, visible, visible_origin, user, workdir, shell, mounts)

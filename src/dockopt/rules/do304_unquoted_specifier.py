@@ -70,7 +70,7 @@ class UnquotedSpecifier(Rule):
             script = ctx.script(ins)
             if script is None:
                 continue
-            env = dict(ctx.state(ins).env)
+            env = ctx.state(ins).env  # the state's own mapping: classify's memo knows it by identity
             for command in script.commands:
                 operation = classify(command, script, env=env)
                 if not isinstance(operation, PackageOperation):

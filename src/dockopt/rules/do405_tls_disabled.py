@@ -87,12 +87,21 @@ def _env_reason(name: str, value: str) -> str | None:
     return None
 
 
+# The commands _command_reason knows a certificate or signature switch of (and python -m pip).
+_CHECKED = frozenset(
+    {"curl", "wget", "pip", "pip3", "uv", "git", "npm", "yarn", "pnpm", "apk", "apt-get", "apt", "dnf", "yum",
+     "microdnf", "rpm"}
+)  # fmt: skip
+
+
 def _command_reason(command: Command) -> str | None:
     for name, value in command.assignments:
         reason = _env_reason(name, value)
         if reason:
             return f"{name}={value} {reason}"
     name = command.name
+    if name not in _CHECKED and not name.startswith("python"):
+        return None  # most commands of a RUN
     texts = [w.text.lower() for w in command.args]
     if name == "curl" and command.has_flag("-k", "--insecure"):
         return "curl -k/--insecure downloads without checking the server certificate"
