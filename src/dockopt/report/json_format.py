@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any, TextIO
 
-from dockopt.findings import Finding, FixSafety, InputError, Severity
+from dockopt.findings import Finding, InputError
 from dockopt.report.result import LintResult, count_by_severity
 
 TOOL_NAME = "dockopt"
@@ -126,24 +126,27 @@ class _FindingEncoder:
     def __init__(self, indent: str) -> None:
         self.indent = indent
         self.inner = indent + "  "
-        self.heads: dict[tuple[str, str, Severity], str] = {}
+        # Keyed by the enums' values: an Enum member hashes in Python, a string in C.
+        self.heads: dict[tuple[str, str, str], str] = {}
         self.files: dict[str, str] = {}
-        self.tails: dict[tuple[FixSafety, tuple[str, ...]], str] = {}
+        self.tails: dict[tuple[str, tuple[str, ...]], str] = {}
 
     def encode(self, finding: Finding) -> str:
         inner = self.inner
-        head = self.heads.get((finding.rule, finding.name, finding.severity))
+        key = (finding.rule, finding.name, finding.severity._value_)
+        head = self.heads.get(key)
         if head is None:
-            head = self.heads[(finding.rule, finding.name, finding.severity)] = (
+            head = self.heads[key] = (
                 f'{{\n{inner}"rule": {_STRING(finding.rule)},\n{inner}"name": {_STRING(finding.name)},\n'
                 f'{inner}"severity": {_STRING(finding.severity.value)},\n{inner}"file": '
             )
         file = self.files.get(finding.file)
         if file is None:
             file = self.files[finding.file] = f'{_STRING(finding.file)},\n{inner}"line": '
-        tail = self.tails.get((finding.fix_safety, finding.equivalents))
+        ending = (finding.fix_safety._value_, finding.equivalents)
+        tail = self.tails.get(ending)
         if tail is None:
-            tail = self.tails[(finding.fix_safety, finding.equivalents)] = self._tail(finding)
+            tail = self.tails[ending] = self._tail(finding)
         loc = finding.location
         return (
             f'{head}{file}{loc.line:d},\n{inner}"column": {loc.column:d},\n'
