@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from dockopt.findings import Edit, Finding, Fix, FixSafety, Severity
 from dockopt.model import StageModel
 from dockopt.rules import _rewrite
-from dockopt.rules._cache import Run
+from dockopt.rules._cache import Run, all_runs
 from dockopt.rules._size import chain, is_cpu_image, is_gpu_image, named_by_argument, runs, split_image
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
@@ -84,6 +84,8 @@ class TorchCudaWheelsOnCpu(Rule):
         final = model.final
         if final is None:
             return
+        if not any(p.name in _TORCH for run in all_runs(ctx) for op in run.operations for p in op.packages):
+            return  # no torch package installed anywhere: no base image needs looking at
         bases: dict[int, str | None] = {}
 
         def cpu_base(stage: StageModel) -> str | None:
