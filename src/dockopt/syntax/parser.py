@@ -330,22 +330,24 @@ class _Parser:
         values, form, exec_args, error = _dispatch(keyword, arguments, self.escape)
         # start and end are set by _instruction (a sub-instruction of ONBUILD keeps this start)
         start_pos = self.index.position(start_src) if sub else _PLACEHOLDER
-        ins = Instruction(
-            keyword=keyword,
-            raw_keyword=raw_keyword,
-            span=Span(start_src, start_src),
-            start=start_pos,
-            end=start_pos,
-            lines=(),
-            logical=logical,
-            flags=tuple(flags),
-            arguments=arguments,
-            arguments_span=args_span,
-            form=form,
-            exec_args=exec_args,
-            heredocs=(),
-            values=values,
-            _offset_map=offset_map,
+        ins = Instruction(  # positional, in field order (keyword arguments cost more, by the ten thousand)
+            keyword,
+            raw_keyword,
+            Span(start_src, start_src),
+            start_pos,
+            start_pos,
+            (),  # lines
+            logical,
+            tuple(flags),
+            arguments,
+            args_span,
+            form,
+            exec_args,
+            (),  # heredocs
+            values,
+            None,  # sub
+            (),  # comments
+            offset_map,
         )
         if error:
             self.error(start_src, f"{keyword}: {error}")
