@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from corpus.trees import write_tree
 from dockopt.cli import main
 
 pytestmark = pytest.mark.integration
@@ -45,11 +46,7 @@ def repository(root: Path, prefix: str) -> Path:
             for name in ("base", "app", "broken", "broken-child", "independent")
         ),
     }
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
+    return write_tree(root, files)
 
 
 @pytest.fixture

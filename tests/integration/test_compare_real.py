@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from corpus.trees import write_tree
 from dockopt.cli import main
 
 pytestmark = pytest.mark.integration
@@ -31,10 +32,7 @@ def write(root: Path, prefix: str, app: str) -> Path:
         "app/Dockerfile": app.format(prefix=prefix),
         "build.sh": f"docker build -t {prefix}/base:1 base\ndocker build -t {prefix}/app:1 app\n",
     }
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text, encoding="utf-8")
-    return root
+    return write_tree(root, files)
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from corpus.trees import write_tree
 from dockopt.cli import main
 
 pytestmark = pytest.mark.integration
@@ -65,11 +66,7 @@ def repo(tmp_path: Path, docker_client: str, monkeypatch: pytest.MonkeyPatch) ->
         ),
         "build.sh": "".join(f"docker build -t {prefix}/{n}:1 -f docker/{n}/Dockerfile .\n" for n in ("base", "app")),
     }
-    root = tmp_path / "repo"
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+    root = write_tree(tmp_path / "repo", files)
     yield root, prefix, docker_client
     subprocess.run(
         [docker_client, "image", "rm", "--force", f"{prefix}/app:1", f"{prefix}/base:1"], capture_output=True, check=False

@@ -12,6 +12,7 @@ from build_fakes import CODE_CHANGE, COLD, PIP_FAILURE, RecordedEngine
 from click.testing import CliRunner
 from rich.console import Console
 
+from corpus.trees import write_tree
 from dockopt.cli import main
 from dockopt.commands.build import BuildOptions, image_tags, run_build
 from dockopt.engine.build_process import BuildRequest
@@ -20,15 +21,6 @@ from dockopt.engine.scheduler import BuildJob, ImageOutcome, ImageState
 from dockopt.errors import UsageError
 from dockopt.repo.graph import build_graph
 from dockopt.report.build_progress import LiveProgress
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
-
 
 REPO = {
     "docker/base/Dockerfile": "FROM python:3.11-slim\nRUN pip install six\n",
@@ -49,7 +41,7 @@ REPO = {
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    return write(tmp_path / "repo", REPO)
+    return write_tree(tmp_path / "repo", REPO)
 
 
 def build(repo: Path, engine: RecordedEngine, **options: object) -> tuple[int, str, str]:
@@ -72,7 +64,7 @@ def test_images_get_the_graphs_tags_and_their_build_args(repo: Path) -> None:
 
 
 def test_a_base_is_also_tagged_the_way_its_children_refer_to_it(tmp_path: Path) -> None:
-    root = write(
+    root = write_tree(
         tmp_path,
         {
             "base/Dockerfile": "FROM python:3.11-slim\n",
@@ -90,7 +82,7 @@ def test_a_base_is_also_tagged_the_way_its_children_refer_to_it(tmp_path: Path) 
 
 
 def test_unresolved_build_args_are_left_to_the_dockerfile(tmp_path: Path) -> None:
-    root = write(
+    root = write_tree(
         tmp_path,
         {
             "Dockerfile": "ARG GIT_SHA=unknown\nFROM python:3.11-slim\n",
@@ -165,7 +157,7 @@ def test_only_an_unknown_image_is_a_usage_error(repo: Path) -> None:
 
 
 def test_images_built_on_one_another_are_not_built_and_exit_2(tmp_path: Path) -> None:
-    root = write(
+    root = write_tree(
         tmp_path,
         {
             "a/Dockerfile": "FROM x/b:1\n",
@@ -182,7 +174,7 @@ def test_images_built_on_one_another_are_not_built_and_exit_2(tmp_path: Path) ->
 
 
 def test_an_unparsable_dockerfile_is_reported_the_rest_built_exit_2(tmp_path: Path) -> None:
-    root = write(tmp_path, {"good/Dockerfile": "FROM python:3.11-slim\n", "bad/Dockerfile": "FROM a\n\x00"})
+    root = write_tree(tmp_path, {"good/Dockerfile": "FROM python:3.11-slim\n", "bad/Dockerfile": "FROM a\n\x00"})
     engine = RecordedEngine()
     code, _, err = build(root, engine)
     assert code == 2
@@ -321,7 +313,7 @@ def test_probe_comments_fit_the_file() -> None:
 
 
 def test_manifests_the_dockerfile_copies_are_found(tmp_path: Path) -> None:
-    root = write(
+    root = write_tree(
         tmp_path,
         {
             "requirements/base.txt": "six\n",

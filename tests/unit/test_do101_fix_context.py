@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from corpus.trees import write_tree
 from dockopt.config import Config
 from dockopt.fix import fix_text
 
@@ -13,9 +14,7 @@ DO101 = Config(select=("DO101",))
 
 
 def _fix(root: Path, dockerfile: str, files: dict[str, str]) -> str:
-    for name, content in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(content, encoding="utf-8")
+    write_tree(root, files)
     path = root / "Dockerfile"
     path.write_text(dockerfile, encoding="utf-8")
     return fix_text(dockerfile, DO101, unsafe=True, display_path=str(path)).text

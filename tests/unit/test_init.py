@@ -15,6 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from corpus.trees import write_tree
 from dockopt.cli import main
 from dockopt.commands import init as init_command
 from dockopt.commands.init import InitOptions, run_init
@@ -36,14 +37,6 @@ def unpinned(tag: str) -> PinnedImage:
 
 def pinned(tag: str) -> PinnedImage:
     return PinnedImage(tag, DIGEST)
-
-
-def write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 FASTAPI_APP = {
@@ -71,7 +64,7 @@ def setup_files(root: Path, variants: str = "cpu", **kwargs: object) -> dict[str
 
 
 def test_pep621_project_dependencies_extras_scripts_and_backend(tmp_path: Path) -> None:
-    project = read_project(write(tmp_path, CLI_TOOL))
+    project = read_project(write_tree(tmp_path, CLI_TOOL))
     assert project.name == "tool_box"
     assert project.version == "1.0"
     assert project.manager == "pip"
@@ -84,7 +77,7 @@ def test_pep621_project_dependencies_extras_scripts_and_backend(tmp_path: Path) 
 
 
 def test_poetry_project_reads_tool_poetry_and_the_lock(tmp_path: Path) -> None:
-    write(
+    write_tree(
         tmp_path,
         {
             "pyproject.toml": (
@@ -105,7 +98,7 @@ def test_poetry_project_reads_tool_poetry_and_the_lock(tmp_path: Path) -> None:
 
 
 def test_uv_lock_makes_a_uv_project_with_locked_versions(tmp_path: Path) -> None:
-    write(
+    write_tree(
         tmp_path,
         {
             "pyproject.toml": '[project]\nname = "job"\nversion = "1"\ndependencies = ["jax>=0.4", "idna"]\n',
@@ -121,7 +114,7 @@ def test_uv_lock_makes_a_uv_project_with_locked_versions(tmp_path: Path) -> None
 
 
 def test_requirements_includes_are_copied_and_constraints_not_read_as_dependencies(tmp_path: Path) -> None:
-    write(
+    write_tree(
         tmp_path,
         {
             "requirements.txt": "# app\n-r requirements/base.txt\n-c constraints.txt\ntensorflow==2.16.1 \\\n  --hash=sha256:00\n",
@@ -138,13 +131,13 @@ def test_requirements_includes_are_copied_and_constraints_not_read_as_dependenci
 
 
 def test_bad_pyproject_names_the_file_and_line(tmp_path: Path) -> None:
-    write(tmp_path, {"pyproject.toml": '[project]\nname = "x"\ndependencies = [\n  "a",\n  oops\n]\n'})
+    write_tree(tmp_path, {"pyproject.toml": '[project]\nname = "x"\ndependencies = [\n  "a",\n  oops\n]\n'})
     with pytest.raises(ConfigError, match=r"pyproject\.toml:5:\d+: not valid TOML"):
         read_project(tmp_path)
 
 
 def test_bad_pyproject_exits_2_without_writing(tmp_path: Path) -> None:
-    write(tmp_path, {"pyproject.toml": "[project\nname = 1\n", "main.py": 'if __name__ == "__main__": pass\n'})
+    write_tree(tmp_path, {"pyproject.toml": "[project\nname = 1\n", "main.py": 'if __name__ == "__main__": pass\n'})
     result = CliRunner().invoke(main, ["init", str(tmp_path)])
     assert result.exit_code == 2
     assert f"{tmp_path / 'pyproject.toml'}:1:" in result.output
@@ -152,10 +145,10 @@ def test_bad_pyproject_exits_2_without_writing(tmp_path: Path) -> None:
 
 
 def test_wrong_types_and_unreadable_requirements_are_errors_with_their_place(tmp_path: Path) -> None:
-    write(tmp_path, {"pyproject.toml": '[project]\nname = "x"\ndependencies = "flask"\n'})
+    write_tree(tmp_path, {"pyproject.toml": '[project]\nname = "x"\ndependencies = "flask"\n'})
     with pytest.raises(ConfigError, match=r"`project.dependencies` must be a list of strings"):
         read_project(tmp_path)
-    write(tmp_path, {"pyproject.toml": '[project]\nname = "x"\n', "requirements.txt": "flask\nnot a requirement!\n"})
+    write_tree(tmp_path, {"pyproject.toml": '[project]\nname = "x"\n', "requirements.txt": "flask\nnot a requirement!\n"})
     with pytest.raises(ConfigError, match=r"requirements\.txt:2: not a requirement"):
         read_project(tmp_path)
 
@@ -164,30 +157,30 @@ def test_wrong_types_and_unreadable_requirements_are_errors_with_their_place(tmp
 
 
 def test_fastapi_app_is_served_by_uvicorn_with_its_health_route(tmp_path: Path) -> None:
-    entry = find_entry(read_project(write(tmp_path, FASTAPI_APP)))
+    entry = find_entry(read_project(write_tree(tmp_path, FASTAPI_APP)))
     assert entry.argv == ("uvicorn", "app.main:app", "--host", "0.0.0.0", "--port", "8000")
     assert (entry.port, entry.health_path, entry.health_route_found) == (8000, "/healthz", True)
     assert entry.needs_source and not entry.takes_arguments
 
 
 def test_flask_without_a_wsgi_server_runs_flask_and_says_so(tmp_path: Path) -> None:
-    write(tmp_path, {"requirements.txt": "flask\n", "server.py": "import flask\napp = flask.Flask(__name__)\n"})
+    write_tree(tmp_path, {"requirements.txt": "flask\n", "server.py": "import flask\napp = flask.Flask(__name__)\n"})
     entry = find_entry(read_project(tmp_path), port=5000)
     assert entry.argv == ("flask", "--app", "server:app", "run", "--host", "0.0.0.0", "--port", "5000")
     assert any("gunicorn" in note for note in entry.notes)
-    write(tmp_path, {"requirements.txt": "flask\ngunicorn\n"})
+    write_tree(tmp_path, {"requirements.txt": "flask\ngunicorn\n"})
     assert find_entry(read_project(tmp_path)).argv == ("gunicorn", "--bind", "0.0.0.0:8000", "server:app")
 
 
 def test_console_script_of_an_installable_project(tmp_path: Path) -> None:
-    entry = find_entry(read_project(write(tmp_path, CLI_TOOL)))
+    entry = find_entry(read_project(write_tree(tmp_path, CLI_TOOL)))
     assert entry.argv == ("toolbox",)
     assert entry.takes_arguments and not entry.needs_source and entry.port is None
     assert entry.notes == ("other console scripts: other (run them with --entrypoint)",)
 
 
 def test_main_package_under_src_without_build_system_gets_pythonpath(tmp_path: Path) -> None:
-    write(
+    write_tree(
         tmp_path,
         {
             "requirements.txt": "six\n",
@@ -202,7 +195,7 @@ def test_main_package_under_src_without_build_system_gets_pythonpath(tmp_path: P
 
 
 def test_top_level_script_and_given_modules(tmp_path: Path) -> None:
-    write(tmp_path, {"requirements.txt": "six\n", "worker.py": 'if __name__ == "__main__":\n    pass\n'})
+    write_tree(tmp_path, {"requirements.txt": "six\n", "worker.py": 'if __name__ == "__main__":\n    pass\n'})
     project = read_project(tmp_path)
     assert find_entry(project).argv == ("python", "worker.py")
     assert find_entry(project, "worker").argv == ("python", "-m", "worker")
@@ -213,7 +206,7 @@ def test_top_level_script_and_given_modules(tmp_path: Path) -> None:
 
 
 def test_no_entry_point_is_a_usage_error(tmp_path: Path) -> None:
-    write(tmp_path, {"requirements.txt": "six\n", "lib.py": "X = 1\n"})
+    write_tree(tmp_path, {"requirements.txt": "six\n", "lib.py": "X = 1\n"})
     result = CliRunner().invoke(main, ["init", str(tmp_path)])
     assert result.exit_code == 2
     assert "no entry point found" in result.output and "--app-module" in result.output
@@ -223,7 +216,7 @@ def test_no_entry_point_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_one_variant_is_a_dockerfile_several_are_docker_dockerfile_variant(tmp_path: Path) -> None:
-    write(tmp_path, FASTAPI_APP)
+    write_tree(tmp_path, FASTAPI_APP)
     assert sorted(setup_files(tmp_path)) == [
         ".dockerignore",
         ".github/workflows/docker.yml",
@@ -238,7 +231,7 @@ def test_one_variant_is_a_dockerfile_several_are_docker_dockerfile_variant(tmp_p
 
 
 def test_torch_comes_from_the_wheel_index_of_each_variant(tmp_path: Path) -> None:
-    write(tmp_path, {**FASTAPI_APP, "requirements.txt": "torch==2.3.1\ntorchaudio==2.3.1\nfastapi\nuvicorn\n"})
+    write_tree(tmp_path, {**FASTAPI_APP, "requirements.txt": "torch==2.3.1\ntorchaudio==2.3.1\nfastapi\nuvicorn\n"})
     files = setup_files(tmp_path, "cpu,cuda,rocm")
     expected = {
         "cpu": ("https://download.pytorch.org/whl/cpu", "FROM python:3.11-slim AS runtime"),
@@ -259,7 +252,7 @@ def test_torch_comes_from_the_wheel_index_of_each_variant(tmp_path: Path) -> Non
 
 
 def test_a_torch_project_lints_clean_and_scores_100_with_known_digests(tmp_path: Path) -> None:
-    write(tmp_path, {**FASTAPI_APP, "requirements.txt": "torch==2.3.1\nfastapi==0.115.0\nuvicorn==0.30.6\n"})
+    write_tree(tmp_path, {**FASTAPI_APP, "requirements.txt": "torch==2.3.1\nfastapi==0.115.0\nuvicorn==0.30.6\n"})
     run_init(InitOptions(str(tmp_path)), open(os.devnull, "w"), pinned)  # noqa: SIM115
     matcher = IgnoreMatcher(read_ignore_file(tmp_path / ".dockerignore").patterns)
     assert not matcher.excluded("docker/requirements-torch.txt")  # the Dockerfile copies it
@@ -272,12 +265,12 @@ def test_a_torch_project_lints_clean_and_scores_100_with_known_digests(tmp_path:
 
 
 def test_no_torch_no_wheel_index(tmp_path: Path) -> None:
-    files = setup_files(write(tmp_path, FASTAPI_APP), "cpu,cuda")
+    files = setup_files(write_tree(tmp_path, FASTAPI_APP), "cpu,cuda")
     assert all("download.pytorch.org" not in text for text in files.values())
 
 
 def test_uv_and_poetry_projects_with_torch(tmp_path: Path) -> None:
-    uv = write(
+    uv = write_tree(
         tmp_path / "uv",
         {
             "pyproject.toml": '[project]\nname = "m"\nversion = "1"\ndependencies = ["torch>=2"]\n',
@@ -289,7 +282,7 @@ def test_uv_and_poetry_projects_with_torch(tmp_path: Path) -> None:
     assert "uv pip install --index-url https://download.pytorch.org/whl/cpu -r docker/requirements-torch.txt" in text
     assert setup_files(uv)["docker/requirements-torch.txt"].endswith("\ntorch==2.4.0\n")  # the locked version
     assert "uv sync --frozen --no-dev --no-install-project --inexact --no-install-package torch" in text
-    poetry = write(
+    poetry = write_tree(
         tmp_path / "poetry",
         {
             "pyproject.toml": '[tool.poetry]\nname = "p"\nversion = "1"\n\n[tool.poetry.dependencies]\ntorch = "2.4.0"\n',
@@ -305,7 +298,7 @@ def test_uv_and_poetry_projects_with_torch(tmp_path: Path) -> None:
 
 
 def test_builder_and_runtime_blocks(tmp_path: Path) -> None:
-    text = setup_files(write(tmp_path, FASTAPI_APP))["Dockerfile"]
+    text = setup_files(write_tree(tmp_path, FASTAPI_APP))["Dockerfile"]
     lines = text.splitlines()
     # manifests before the install, the code after it; cache mount on pip's cache
     assert lines.index("COPY requirements.txt ./") < lines.index("    pip install -r requirements.txt")
@@ -321,7 +314,7 @@ def test_builder_and_runtime_blocks(tmp_path: Path) -> None:
 
 
 def test_no_port_no_healthcheck_and_entrypoint_for_a_cli(tmp_path: Path) -> None:
-    files = setup_files(write(tmp_path, CLI_TOOL))
+    files = setup_files(write_tree(tmp_path, CLI_TOOL))
     text = files["Dockerfile"]
     assert "HEALTHCHECK" not in text and "EXPOSE" not in text
     assert text.splitlines()[-1] == 'ENTRYPOINT ["toolbox"]'
@@ -332,7 +325,7 @@ def test_no_port_no_healthcheck_and_entrypoint_for_a_cli(tmp_path: Path) -> None
 
 
 def test_every_generated_line_is_explained(tmp_path: Path) -> None:
-    files = setup_files(write(tmp_path, FASTAPI_APP), "cpu,cuda")
+    files = setup_files(write_tree(tmp_path, FASTAPI_APP), "cpu,cuda")
     for name in ("docker/Dockerfile.cpu", "docker/Dockerfile.cuda"):
         lines = files[name].splitlines()
         for number, line in enumerate(lines):
@@ -345,7 +338,7 @@ def test_every_generated_line_is_explained(tmp_path: Path) -> None:
 
 
 def test_known_digest_is_pinned_unknown_is_explained_and_lint_stays_quiet(tmp_path: Path) -> None:
-    write(tmp_path, FASTAPI_APP)
+    write_tree(tmp_path, FASTAPI_APP)
     text = plan_setup(tmp_path, parse_variants("cpu"), "3.11", pinned).files["Dockerfile"]
     assert f"FROM python:3.11-slim@{DIGEST} AS builder" in text
     assert "dockopt: ignore=DO301" not in text
@@ -361,7 +354,7 @@ def test_known_digest_is_pinned_unknown_is_explained_and_lint_stays_quiet(tmp_pa
 
 
 def test_versions_file_lists_what_the_files_pin(tmp_path: Path) -> None:
-    write(tmp_path, FASTAPI_APP)
+    write_tree(tmp_path, FASTAPI_APP)
     text = plan_setup(tmp_path, parse_variants("cpu,cuda"), "3.11", pinned).files["docker/versions.txt"]
     for line in (
         "PYTHON_VERSION=3.11",
@@ -378,7 +371,7 @@ def test_versions_file_lists_what_the_files_pin(tmp_path: Path) -> None:
 def test_base_image_replaces_the_cpu_base_and_is_pinned_by_its_own_digest(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write(tmp_path, FASTAPI_APP)
+    write_tree(tmp_path, FASTAPI_APP)
     mirror = "registry.example.com:5000/mirror/python:3.11-slim"
     asked: list[str] = []
 
@@ -412,7 +405,7 @@ def test_base_image_replaces_the_cpu_base_and_is_pinned_by_its_own_digest(
 def test_bad_base_image_is_a_usage_error_and_nothing_is_written(
     tmp_path: Path, variants: str, image: str, message: str
 ) -> None:
-    write(tmp_path, FASTAPI_APP)
+    write_tree(tmp_path, FASTAPI_APP)
     result = CliRunner().invoke(main, ["init", "--variants", variants, "--base-image", image, str(tmp_path)])
     assert result.exit_code == 2
     assert message in result.output
@@ -423,7 +416,7 @@ def test_bad_base_image_is_a_usage_error_and_nothing_is_written(
 
 
 def test_existing_files_are_reported_and_nothing_is_written(tmp_path: Path) -> None:
-    write(tmp_path, {**FASTAPI_APP, "Dockerfile": "FROM scratch\n", ".dockerignore": "*.log\n"})
+    write_tree(tmp_path, {**FASTAPI_APP, "Dockerfile": "FROM scratch\n", ".dockerignore": "*.log\n"})
     result = CliRunner().invoke(main, ["init", str(tmp_path)])
     assert result.exit_code == 2
     assert "would overwrite .dockerignore, Dockerfile" in result.output and "nothing was written" in result.output
@@ -432,7 +425,7 @@ def test_existing_files_are_reported_and_nothing_is_written(tmp_path: Path) -> N
 
 
 def test_force_replaces_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(tmp_path, {**FASTAPI_APP, "Dockerfile": "FROM scratch\n"})
+    write_tree(tmp_path, {**FASTAPI_APP, "Dockerfile": "FROM scratch\n"})
     (tmp_path / "Dockerfile").chmod(0o640)
     monkeypatch.setattr(init_command, "local_pinner", lambda: unpinned)
     result = CliRunner().invoke(main, ["init", "--force", str(tmp_path)])
@@ -446,7 +439,7 @@ def test_force_replaces_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_a_failure_while_writing_leaves_no_file_behind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(tmp_path, FASTAPI_APP)
+    write_tree(tmp_path, FASTAPI_APP)
     before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
     calls = []
 
@@ -466,8 +459,8 @@ def test_a_failure_while_writing_leaves_no_file_behind(tmp_path: Path, monkeypat
 
 
 def test_dockerignore_excludes_what_the_tree_has_and_keeps_what_is_copied(tmp_path: Path) -> None:
-    write(tmp_path, FASTAPI_APP)
-    write(
+    write_tree(tmp_path, FASTAPI_APP)
+    write_tree(
         tmp_path,
         {
             ".venv/pyvenv.cfg": "home = /usr/bin\n",
@@ -521,7 +514,7 @@ def test_dockerignore_excludes_what_the_tree_has_and_keeps_what_is_copied(tmp_pa
 
 
 def test_bake_file_has_a_target_per_variant(tmp_path: Path) -> None:
-    run_init(InitOptions(str(write(tmp_path, FASTAPI_APP)), variants="cpu,cuda"), open(os.devnull, "w"), unpinned)  # noqa: SIM115
+    run_init(InitOptions(str(write_tree(tmp_path, FASTAPI_APP)), variants="cpu,cuda"), open(os.devnull, "w"), unpinned)  # noqa: SIM115
     graph = build_graph(tmp_path)
     assert {name: image.dockerfile for name, image in graph.images.items()} == {
         "cpu": "docker/Dockerfile.cpu",
@@ -532,7 +525,7 @@ def test_bake_file_has_a_target_per_variant(tmp_path: Path) -> None:
 
 
 def test_workflow_lints_to_sarif_builds_with_gha_cache_per_variant_and_scans(tmp_path: Path) -> None:
-    setup = plan_setup(write(tmp_path, FASTAPI_APP), parse_variants("cpu,rocm"), "3.11", unpinned)
+    setup = plan_setup(write_tree(tmp_path, FASTAPI_APP), parse_variants("cpu,rocm"), "3.11", unpinned)
     workflow = yaml.safe_load(setup.files[".github/workflows/docker.yml"])
     name = setup.project.name
     lint_steps = workflow["jobs"]["lint"]["steps"]

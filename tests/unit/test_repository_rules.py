@@ -16,6 +16,7 @@ import pytest
 
 import dockopt.lint
 import dockopt.repo.graph
+from corpus.trees import write_tree
 from dockopt.commands.lint import LintOptions, collect, repository_findings, run_lint
 from dockopt.config import Config
 from dockopt.findings import Finding
@@ -201,9 +202,7 @@ def test_ignore_file_of_each_context_is_the_one_buildkit_reads(tmp_path: Path) -
         ".venv/Dockerfile": "FROM scratch\n",
         ".venv/.dockerignore": "*\n",
     }
-    for name, text in files.items():
-        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
-        (tmp_path / name).write_text(text)
+    write_tree(tmp_path, files)
     (tmp_path / "linked").symlink_to(tmp_path / "real", target_is_directory=True)  # not walked
     (tmp_path / "compose.yaml").write_text(
         "services:\n  linked:\n    build:\n      context: linked\n      dockerfile: ../real/Dockerfile\n"

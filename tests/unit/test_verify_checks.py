@@ -6,20 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from corpus.trees import write_tree
 from dockopt.results import empty_results
 from dockopt.verify.evaluate import evaluate
 from dockopt.verify.policy import parse_policy
 from dockopt.verify.report import PresenceGap, RequirementResult, Status, VerifyReport
 
 DIGEST = "sha256:" + "ab" * 32
-
-
-def _repo(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-    return root
 
 
 def _verify(root: Path, check: str, results: dict[str, object] | None = None) -> VerifyReport:
@@ -56,7 +49,7 @@ INHERITED_NO_CACHE = {
 
 
 def test_cache_mount_disabled_by_env_inherited_across_from(tmp_path: Path) -> None:
-    result, presence = _one(_repo(tmp_path, INHERITED_NO_CACHE), '{ kind = "cache_mounts" }')
+    result, presence = _one(write_tree(tmp_path, INHERITED_NO_CACHE), '{ kind = "cache_mounts" }')
     assert result.status is Status.NOT
     assert result.fraction == "0/1 package installs"
     assert ("app/Dockerfile", 5, False) in _places(result.evidence)  # DO103 at the install
@@ -72,7 +65,7 @@ def test_cache_mount_disabled_by_env_inherited_across_from(tmp_path: Path) -> No
 
 def test_cache_mount_in_effect_without_the_env(tmp_path: Path) -> None:
     files = dict(INHERITED_NO_CACHE, **{"base/Dockerfile": "FROM python:3.11-slim\nENV PYTHONUNBUFFERED=1\n"})
-    result, presence = _one(_repo(tmp_path, files), '{ kind = "cache_mounts" }')
+    result, presence = _one(write_tree(tmp_path, files), '{ kind = "cache_mounts" }')
     assert result.status is Status.COMPLIANT
     assert result.score == 1.0
     assert _places(result.evidence) == {("app/Dockerfile", 5, True)}
@@ -82,7 +75,7 @@ def test_cache_mount_in_effect_without_the_env(tmp_path: Path) -> None:
 def test_install_without_mount_under_switched_off_cache(tmp_path: Path) -> None:
     files = dict(INHERITED_NO_CACHE)
     files["app/Dockerfile"] = "FROM registry/base:1\nCOPY requirements.txt .\nRUN pip install -r requirements.txt\n"
-    result, presence = _one(_repo(tmp_path, files), '{ kind = "cache_mounts", managers = ["pip"] }')
+    result, presence = _one(write_tree(tmp_path, files), '{ kind = "cache_mounts", managers = ["pip"] }')
     assert result.status is Status.NOT
     assert ("base/Dockerfile", 3, False) in _places(result.evidence)  # where the cache is switched off
     assert any("remove PIP_NO_CACHE_DIR" in a.advice for a in result.actions)
@@ -90,7 +83,7 @@ def test_install_without_mount_under_switched_off_cache(tmp_path: Path) -> None:
 
 
 def test_rules_per_dockerfile_final_image_and_repository(tmp_path: Path) -> None:
-    _repo(
+    write_tree(
         tmp_path,
         {
             "build.sh": "docker build -t base -f base/Dockerfile .\ndocker build -t app -f app/Dockerfile .\n",
@@ -117,7 +110,7 @@ def test_rules_per_dockerfile_final_image_and_repository(tmp_path: Path) -> None
 
 
 def test_base_digests(tmp_path: Path) -> None:
-    _repo(
+    write_tree(
         tmp_path,
         {
             "a/Dockerfile": f"FROM python:3.11-slim@{DIGEST}\n",
@@ -133,7 +126,7 @@ def test_base_digests(tmp_path: Path) -> None:
 
 
 def test_base_hierarchy(tmp_path: Path) -> None:
-    _repo(
+    write_tree(
         tmp_path,
         {
             "one/Dockerfile": "FROM python:3.11-slim\nRUN pip install six==1.16.0\n",
@@ -144,7 +137,7 @@ def test_base_hierarchy(tmp_path: Path) -> None:
     assert result.status is Status.NOT
     assert result.fraction == "0/2 final images"
     assert "build one base image FROM python:3.11-slim" in result.actions[0].advice
-    single = _repo(tmp_path / "single", {"Dockerfile": "FROM python:3.11-slim\n"})
+    single = write_tree(tmp_path / "single", {"Dockerfile": "FROM python:3.11-slim\n"})
     alone, _ = _one(single, '{ kind = "base_hierarchy" }')
     assert alone.status is Status.NOT_APPLICABLE
     assert alone.score is None
@@ -163,7 +156,7 @@ HEAVY = {
 
 
 def test_heavy_package_reinstalled_below_the_base(tmp_path: Path) -> None:
-    result, presence = _one(_repo(tmp_path, HEAVY), '{ kind = "heavy_packages_once" }')
+    result, presence = _one(write_tree(tmp_path, HEAVY), '{ kind = "heavy_packages_once" }')
     assert result.status is Status.NOT
     assert result.fraction == "0/1 heavy packages"  # torch, in the ml-base hierarchy
     assert ("asr/Dockerfile", 2, False) in _places(result.evidence)  # DO603
@@ -175,25 +168,25 @@ def test_heavy_package_reinstalled_below_the_base(tmp_path: Path) -> None:
 def test_heavy_package_satisfied_by_the_base_is_installed_once(tmp_path: Path) -> None:
     """The text names torch twice, but the base's 2.2.2 satisfies the child's pin: pip installs nothing."""
     files = dict(HEAVY, **{"asr/Dockerfile": "FROM ml-base\nRUN pip install torch==2.2.2\n"})
-    result, presence = _one(_repo(tmp_path, files), '{ kind = "heavy_packages_once" }')
+    result, presence = _one(write_tree(tmp_path, files), '{ kind = "heavy_packages_once" }')
     assert result.status is Status.COMPLIANT
     assert presence == []
 
 
 def test_no_heavy_package_is_not_applicable(tmp_path: Path) -> None:
-    result, _ = _one(_repo(tmp_path, {"Dockerfile": "FROM python:3.11-slim\n"}), '{ kind = "heavy_packages_once" }')
+    result, _ = _one(write_tree(tmp_path, {"Dockerfile": "FROM python:3.11-slim\n"}), '{ kind = "heavy_packages_once" }')
     assert result.status is Status.NOT_APPLICABLE
 
 
 def test_versions_file_missing(tmp_path: Path) -> None:
-    result, _ = _one(_repo(tmp_path, {"Dockerfile": "FROM python:3.11-slim\n"}), '{ kind = "versions_file" }')
+    result, _ = _one(write_tree(tmp_path, {"Dockerfile": "FROM python:3.11-slim\n"}), '{ kind = "versions_file" }')
     assert result.status is Status.NOT
     assert result.score == 0.0
     assert "create docker/versions.txt" in result.actions[0].advice
 
 
 def test_versions_file_that_the_repository_contradicts(tmp_path: Path) -> None:
-    _repo(
+    write_tree(
         tmp_path,
         {
             "docker/versions.txt": (
@@ -217,7 +210,7 @@ def test_versions_file_that_the_repository_contradicts(tmp_path: Path) -> None:
 
 def test_versions_file_digest_pins(tmp_path: Path) -> None:
     other = "sha256:" + "cd" * 32
-    _repo(
+    write_tree(
         tmp_path,
         {
             "docker/versions.txt": f"PYTHON_IMAGE=python:3.11-slim@{DIGEST}\n",
@@ -245,7 +238,7 @@ BUILD_ORDER = {
 
 
 def test_build_order_and_a_rewrite_that_matches_nothing(tmp_path: Path) -> None:
-    result, presence = _one(_repo(tmp_path, BUILD_ORDER), '{ kind = "build_order" }')
+    result, presence = _one(write_tree(tmp_path, BUILD_ORDER), '{ kind = "build_order" }')
     assert result.fraction == "1/3 script builds and FROM rewrites"
     assert ("build.sh", 2, False) in _places(result.evidence)  # app before its base
     assert ("build.sh", 4, True) in _places(result.evidence)  # tool after it
@@ -254,27 +247,27 @@ def test_build_order_and_a_rewrite_that_matches_nothing(tmp_path: Path) -> None:
 
 
 def test_build_order_without_scripts_is_not_applicable(tmp_path: Path) -> None:
-    result, _ = _one(_repo(tmp_path, {"Dockerfile": "FROM python:3.11-slim\n"}), '{ kind = "build_order" }')
+    result, _ = _one(write_tree(tmp_path, {"Dockerfile": "FROM python:3.11-slim\n"}), '{ kind = "build_order" }')
     assert result.status is Status.NOT_APPLICABLE
 
 
 def test_dockerignore_missing_ineffective_and_effective(tmp_path: Path) -> None:
     deep = {"src/pkg/__pycache__/mod.cpython-311.pyc": "x" * 100, "src/pkg/mod.py": "", "Dockerfile": "FROM python:3.11-slim\nCOPY src/ /app/src/\n"}
-    missing, _ = _one(_repo(tmp_path / "none", deep), '{ kind = "dockerignore" }')
+    missing, _ = _one(write_tree(tmp_path / "none", deep), '{ kind = "dockerignore" }')
     assert missing.status is Status.NOT
     assert any("has no .dockerignore" in e.message for e in missing.evidence)
-    ineffective, presence = _one(_repo(tmp_path / "root-only", {**deep, ".dockerignore": "__pycache__/\n"}), '{ kind = "dockerignore" }')
+    ineffective, presence = _one(write_tree(tmp_path / "root-only", {**deep, ".dockerignore": "__pycache__/\n"}), '{ kind = "dockerignore" }')
     assert ineffective.status is Status.NOT
     (gap,) = presence
     assert _places(gap.present) == {(".dockerignore", None, True)}
     assert _places(gap.ineffective) == {(".dockerignore", 1, False)}  # DO602 at the pattern
-    effective, presence = _one(_repo(tmp_path / "deep", {**deep, ".dockerignore": "**/__pycache__\n"}), '{ kind = "dockerignore" }')
+    effective, presence = _one(write_tree(tmp_path / "deep", {**deep, ".dockerignore": "**/__pycache__\n"}), '{ kind = "dockerignore" }')
     assert effective.status is Status.COMPLIANT
     assert presence == []
 
 
 def test_system_packages_and_lists_removed_in_a_later_layer(tmp_path: Path) -> None:
-    _repo(
+    write_tree(
         tmp_path,
         {
             "Dockerfile": (
@@ -296,7 +289,7 @@ def test_system_packages_and_lists_removed_in_a_later_layer(tmp_path: Path) -> N
 
 
 def test_non_root_with_a_user_that_is_never_created(tmp_path: Path) -> None:
-    _repo(
+    write_tree(
         tmp_path,
         {
             "good/Dockerfile": "FROM python:3.11-slim\nRUN useradd --system app\nUSER app\nCMD [\"python\"]\n",
@@ -316,7 +309,7 @@ SERVICE = "FROM python:3.11-slim\nRUN pip install uvicorn==0.30.0\nEXPOSE 8000\n
 
 def test_healthcheck_kinds_of_failure(tmp_path: Path) -> None:
     probe = 'HEALTHCHECK CMD ["curl", "-f", "http://localhost:8000/health"]\n'
-    _repo(
+    write_tree(
         tmp_path,
         {
             "none/Dockerfile": SERVICE.format(extra=""),
@@ -349,12 +342,12 @@ def test_healthcheck_kinds_of_failure(tmp_path: Path) -> None:
 
 
 def test_healthcheck_without_services_is_not_applicable(tmp_path: Path) -> None:
-    result, _ = _one(_repo(tmp_path, {"Dockerfile": "FROM python:3.11-slim\n"}), '{ kind = "healthcheck" }')
+    result, _ = _one(write_tree(tmp_path, {"Dockerfile": "FROM python:3.11-slim\n"}), '{ kind = "healthcheck" }')
     assert result.status is Status.NOT_APPLICABLE
 
 
 def test_layer_order_with_the_manifest_copied_first_but_a_broad_copy_before_the_install(tmp_path: Path) -> None:
-    _repo(
+    write_tree(
         tmp_path,
         {
             "Dockerfile": (
@@ -372,7 +365,7 @@ def test_layer_order_with_the_manifest_copied_first_but_a_broad_copy_before_the_
 
 
 def test_requirement_files(tmp_path: Path) -> None:
-    _repo(
+    write_tree(
         tmp_path,
         {
             "Dockerfile": (
@@ -394,7 +387,7 @@ def _results(images: dict[str, dict[str, object]]) -> dict[str, object]:
 
 
 def test_measured_limits(tmp_path: Path) -> None:
-    root = _repo(tmp_path, {"Dockerfile": "FROM python:3.11-slim\n"})
+    root = write_tree(tmp_path, {"Dockerfile": "FROM python:3.11-slim\n"})
     results = _results(
         {
             "app": {"measure": {"size": 150_000_000, "wasted_bytes": 2_000_000}, "rebuild": {"code_change": 4.2}},
@@ -419,7 +412,7 @@ def test_measured_limits(tmp_path: Path) -> None:
 
 
 def test_unreadable_files_are_listed_and_the_rest_is_verified(tmp_path: Path) -> None:
-    _repo(
+    write_tree(
         tmp_path,
         {
             "a/Dockerfile": "FROM python:3.11-slim\nRUN <<EOF\necho\n",
@@ -437,7 +430,7 @@ def test_unreadable_files_are_listed_and_the_rest_is_verified(tmp_path: Path) ->
 
 def test_measure_entries_join_the_image_built_under_their_tag(tmp_path: Path) -> None:
     """`build` files figures under the image's name, `measure` under the reference it was given."""
-    root = _repo(
+    root = write_tree(
         tmp_path,
         {"build.sh": "docker build -t reg/app:1 -f Dockerfile .\n", "Dockerfile": "FROM python:3.11-slim\n"},
     )
