@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -156,12 +156,23 @@ def test_exit_codes(tmp_path: Path) -> None:
     assert run_cli("lint")[0] == 2  # no path: usage error
 
 
-def test_parallel_and_serial_runs_agree(tmp_path: Path) -> None:
+def _numbered(root: Path, count: int, text: Callable[[int], str]) -> list[tuple[Path, str]]:
+    """``count`` Dockerfiles ``000.Dockerfile``… below ``root``, the i-th holding ``text(i)``: (path, display)."""
     files = []
-    for i in range(240):
-        path = tmp_path / f"{i:03d}.Dockerfile"
-        path.write_text(BAD if i % 3 else 'FROM python:3.11-slim\nWORKDIR app\nRUNN x\n')
+    for i in range(count):
+        path = root / f"{i:03d}.Dockerfile"
+        path.write_text(text(i))
         files.append((path, path.name))
+    return files
+
+
+def _bad_or_broken(i: int) -> str:
+    """Two findings of DO5 in two files of three; a parse error (and one finding) in the third."""
+    return BAD if i % 3 else "FROM python:3.11-slim\nWORKDIR app\nRUNN x\n"
+
+
+def test_parallel_and_serial_runs_agree(tmp_path: Path) -> None:
+    files = _numbered(tmp_path, 240, _bad_or_broken)
     serial = lint_files(files, DO5, jobs=1)
     parallel = lint_files(files, DO5, jobs=2)
     assert [r.findings for r in serial] == [r.findings for r in parallel]
@@ -189,11 +200,7 @@ def _streamed(files: list[tuple[Path, str]], found: list[str]) -> Iterator[tuple
 
 def test_files_streamed_from_a_walk_are_linted_like_a_list(tmp_path: Path) -> None:
     """lint_files starts workers on the first files while its iterator is still finding the others."""
-    files = []
-    for i in range(450):
-        path = tmp_path / f"{i:03d}.Dockerfile"
-        path.write_text(BAD if i % 3 else "FROM python:3.11-slim\nWORKDIR app\nRUNN x\n")
-        files.append((path, path.name))
+    files = _numbered(tmp_path, 450, _bad_or_broken)
     found: list[str] = []
     seen_at_meanwhile: list[int] = []
     streamed = lint_files(_streamed(files, found), DO5, jobs=2, meanwhile=lambda: seen_at_meanwhile.append(len(found)))
@@ -209,11 +216,7 @@ def test_inherited_states_added_while_streaming_are_used(tmp_path: Path) -> None
     from dockopt.model import BaseState
     from dockopt.repo.inheritance import Inherited
 
-    files = []
-    for i in range(260):
-        path = tmp_path / f"{i:03d}.Dockerfile"
-        path.write_text("FROM company/base:1\nUSER app\nCMD [\"run\"]\n")
-        files.append((path, path.name))
+    files = _numbered(tmp_path, 260, lambda _: 'FROM company/base:1\nUSER app\nCMD ["run"]\n')
     inherited: dict[Path, Inherited] = {}
     base = BaseState(known=True)  # an image of the repository, known to create no user "app"
 
