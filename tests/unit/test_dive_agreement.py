@@ -78,10 +78,17 @@ def dive_report(archive: Path, out: Path) -> dict[str, object]:
     return report
 
 
-def dive_json(archive: Path, out: Path) -> dict[str, object]:
-    image = dive_report(archive, out)["image"]
+def figures(report: dict[str, object]) -> tuple[object, object, object]:
+    """dive's wasted bytes, efficiency score and size, in the order of DiveFigures' fields."""
+    image = report["image"]
     assert isinstance(image, dict)
-    return {key: image[key] for key in ("inefficientBytes", "efficiencyScore", "sizeBytes")}
+    return image["inefficientBytes"], image["efficiencyScore"], image["sizeBytes"]
+
+
+def assert_ours_equal(archive: bytes, expected: tuple[object, object, object]) -> None:
+    [image] = read_saved_images(OneWayStream(archive))
+    ours = dive_figures([layer.summary for layer in image.layers])
+    assert (ours.wasted_bytes, ours.efficiency, ours.size_bytes) == expected
 
 
 def layer_sizes(report: dict[str, object]) -> list[int]:
@@ -94,14 +101,7 @@ def layer_sizes(report: dict[str, object]) -> list[int]:
 def test_figures_equal_dive_on_old_layout_archives(layers: list[list[object]], tmp_path: Path) -> None:
     archive = old_layout([ImageSpec(layers, COMMANDS)])
     (tmp_path / "image.tar").write_bytes(archive)
-    expected = dive_json(tmp_path / "image.tar", tmp_path / "dive.json")
-    [image] = read_saved_images(OneWayStream(archive))
-    ours = dive_figures([layer.summary for layer in image.layers])
-    assert (ours.wasted_bytes, ours.efficiency, ours.size_bytes) == (
-        expected["inefficientBytes"],
-        expected["efficiencyScore"],
-        expected["sizeBytes"],
-    )
+    assert_ours_equal(archive, figures(dive_report(tmp_path / "image.tar", tmp_path / "dive.json")))
 
 
 @pytest.mark.parametrize("gzip_layers", [False, True], ids=["plain layers", "gzip layers"])
@@ -121,12 +121,4 @@ def test_figures_equal_dive_on_oci_archives(gzip_layers: bool, tmp_path: Path) -
             break
     else:
         pytest.fail(f"dive never read the OCI archive's layers in manifest order {right_order} in 20 runs")
-    image = report["image"]
-    assert isinstance(image, dict)
-    [ours_image] = read_saved_images(OneWayStream(archive))
-    ours = dive_figures([layer.summary for layer in ours_image.layers])
-    assert (ours.wasted_bytes, ours.efficiency, ours.size_bytes) == (
-        image["inefficientBytes"],
-        image["efficiencyScore"],
-        image["sizeBytes"],
-    )
+    assert_ours_equal(archive, figures(report))
