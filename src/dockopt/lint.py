@@ -130,8 +130,9 @@ def lint_text(text: str, config: Config | None = None, display_path: str = "Dock
     return lint_tree(parse(text, display_path), display_path, cfg, active_rules(cfg))
 
 
-def _lint_one(job: tuple[str, str, Config, bool, bool, Inherited | None]) -> FileResult:
-    path, display, config, keep_source, keep_edits, inherited = job
+def _lint_one(
+    path: str, display: str, inherited: Inherited | None, config: Config, keep_source: bool, keep_edits: bool
+) -> FileResult:
     rules, collectors = _worker_rules(config)
     df = load_file(Path(path), display)
     result = lint_tree(df, display, config, rules, inherited, collectors)
@@ -148,8 +149,7 @@ _RUN: list[tuple[Config, bool, bool]] = []  # (configuration, keep_source, keep_
 
 
 def _lint_chunk(jobs: list[_WorkerJob]) -> list[FileResult]:
-    config, keep_source, keep_edits = _RUN[0]
-    return [_lint_one((path, display, config, keep_source, keep_edits, inherited)) for path, display, inherited in jobs]
+    return [_lint_one(*job, *_RUN[0]) for job in jobs]
 
 
 def _chunks(jobs: list[_WorkerJob], workers: int) -> list[list[_WorkerJob]]:
@@ -235,17 +235,19 @@ def lint_files(
     this process once every file is known, while workers lint (work that needs no results).
     """
     known = inherited if inherited is not None else {}
+
+    def job(file: tuple[Path, str]) -> _WorkerJob:  # asked of `known` only once the file has been yielded
+        return str(file[0]), file[1], known.get(file[0])
+
     found = iter(files)
-    head = [(str(path), display, known.get(path)) for path, display in itertools.islice(found, PARALLEL_THRESHOLD)]
+    head = [job(file) for file in itertools.islice(found, PARALLEL_THRESHOLD)]
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if workers <= 1 or len(head) < PARALLEL_THRESHOLD:
-        jobs_list = head + [(str(path), display, known.get(path)) for path, display in found]
+        jobs_list = head + [job(file) for file in found]
         if meanwhile is not None:
             meanwhile()
         with few_collections():
-            return [
-                _lint_one((path, display, config, keep_source, keep_edits, base)) for path, display, base in jobs_list
-            ]
+            return [_lint_one(*each, config, keep_source, keep_edits) for each in jobs_list]
     walked = threading.Event()
     failed: list[BaseException] = []
 
@@ -254,7 +256,7 @@ def lint_files(
         # goes on; the rest in chunks that shrink towards the end.
         try:
             yield from (head[i : i + _MIN_CHUNK * 4] for i in range(0, len(head), _MIN_CHUNK * 4))
-            rest = [(str(path), display, known.get(path)) for path, display in found]
+            rest = [job(file) for file in found]
         except BaseException as error:  # handed to the caller's thread below
             failed.append(error)
             return
