@@ -494,14 +494,9 @@ class _Builder:
     def word(self, node: ts.Node) -> Word:
         start, end = node.start_byte, node.end_byte
         raw = self.data[start:end].decode("utf-8", errors="replace")
-        if self.ascii:  # bytes are characters: map the offsets here, without src()/src_end()
-            to_source = self.to_source
-            first, last = to_source(start), (to_source(end - 1) + 1 if end > 0 else to_source(0))
-        else:
-            first, last = self.src(start), self.src_end(end)
-        if node.type == "word":  # most words: no quotes, no expansion (_bare, inlined)
-            text = _unescape_bare(raw) if "\\" in raw else raw
-            dynamic = ("*" in raw or "?" in raw or "[" in raw) and not raw.startswith("-")
+        first, last = self.src(start), self.src_end(end)
+        if node.type == "word":  # most words: no quotes, no expansion
+            text, dynamic = _bare(raw)
             return Word(text, raw, first, last, False, dynamic)
         text, quoted, dynamic = _unquote(node, self, raw)
         return Word(text, raw, first, last, quoted, dynamic)
