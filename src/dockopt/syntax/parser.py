@@ -205,7 +205,7 @@ class _Parser:
             physical.append(self._physical(i, LineKind.CONTENT))
             i += 1
         logical = "".join(logical_parts)
-        offset_map = tuple(pieces) if len(pieces) == 1 and pieces[0][2] else tuple(p for p in pieces if p[2] > 0)
+        offset_map = tuple([p for p in pieces if p[2] > 0])
 
         def to_source(offset: int) -> int:
             return _map_offset(offset_map, offset, token_start)
