@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -106,15 +106,18 @@ class IgnoreFile:
 # -- reading -------------------------------------------------------------------------------
 
 
-def find_ignore_file(context: Path, dockerfile: Path | None = None) -> Path | None:
+def find_ignore_file(
+    context: Path, dockerfile: Path | None = None, is_file: Callable[[Path], bool] = Path.is_file
+) -> Path | None:
     """The ignore file BuildKit uses: ``<Dockerfile>.dockerignore`` next to the Dockerfile if it
-    exists, else the context's ``.dockerignore``; None when there is neither."""
+    exists, else the context's ``.dockerignore``; None when there is neither. ``is_file`` answers
+    whether a file exists (a caller that has walked the tree can answer most without a stat)."""
     if dockerfile is not None:
         specific = dockerfile.with_name(dockerfile.name + DOCKERIGNORE)
-        if specific.is_file():
+        if is_file(specific):
             return specific
     default = context / DOCKERIGNORE
-    return default if default.is_file() else None
+    return default if is_file(default) else None
 
 
 def read_ignore_file(path: Path) -> IgnoreFile:

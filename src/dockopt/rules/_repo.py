@@ -21,7 +21,7 @@ from dockopt.repo.builds import Build, is_bake_name
 from dockopt.repo.compose import is_compose_name
 from dockopt.repo.context import HeavyEntry
 from dockopt.repo.discovery import SKIPPED_DIRS, is_virtualenv
-from dockopt.repo.dockerignore import DOCKERIGNORE, filepath_match_regex, find_ignore_file, go_clean
+from dockopt.repo.dockerignore import filepath_match_regex, find_ignore_file, go_clean
 from dockopt.repo.scripts import is_script_name
 from dockopt.rules.context import FileContext, RepositoryContext
 from dockopt.units import format_bytes
@@ -70,6 +70,18 @@ class RepositoryTree:
     declares_builds: bool
     by_name: dict[str, list[str]] = field(default_factory=dict)
     entered: frozenset[str] = frozenset()  # the directories walked ("" for the root; no symlinked one)
+
+    def is_file(self, path: Path) -> bool:
+        """``path.is_file()``, asked of the walk first: a file it did not list in a directory it entered
+        does not exist (most contexts have no ignore file: no stat for them)."""
+        try:
+            relative = path.relative_to(self.root).as_posix()
+        except ValueError:
+            return path.is_file()
+        directory, _, name = relative.rpartition("/")
+        if directory in self.entered and relative not in self.by_name.get(name, ()):
+            return False
+        return path.is_file()
 
     def has_candidates(self, context: str) -> bool:
         """Whether the context may hold something a .dockerignore should leave out (checked precisely later)."""
@@ -217,25 +229,10 @@ def _context_groups(repo: RepositoryContext) -> list[ContextGroup]:
     groups: dict[tuple[str, str | None], list[ContextUse]] = {}
     tree = repository_tree(repo)
     for use in context_uses(repo):
-        # BuildKit's choice (find_ignore_file), asked of the walk first: most contexts have no ignore file,
-        # and a file the walk did not list in a directory it entered does not exist (no stat needed).
-        specific = use.dockerfile + DOCKERIGNORE
-        default = DOCKERIGNORE if use.context == "." else f"{use.context}/{DOCKERIGNORE}"
-        if _listed(tree, specific) or _listed(tree, default):
-            found = find_ignore_file(repo.root / use.context, repo.root / use.dockerfile)
-            ignore = found.relative_to(repo.root).as_posix() if found is not None else None
-        else:
-            ignore = None
+        found = find_ignore_file(repo.root / use.context, repo.root / use.dockerfile, tree.is_file)
+        ignore = found.relative_to(repo.root).as_posix() if found is not None else None
         groups.setdefault((use.context, ignore), []).append(use)
     return [ContextGroup(context, ignore, tuple(uses)) for (context, ignore), uses in groups.items()]
-
-
-def _listed(tree: RepositoryTree, path: str) -> bool:
-    """False only when the walk entered ``path``'s directory and found no such file there."""
-    directory, _, name = path.rpartition("/")
-    if directory not in tree.entered:
-        return True  # not walked (skipped, symlinked, or outside): only the file system can tell
-    return path in tree.by_name.get(name, ())
 
 
 # -- COPY sources --------------------------------------------------------------------------
