@@ -25,18 +25,14 @@ _MODULES: Mapping[str, str] = {"text": "text", "json": "json_format", "sarif": "
 FORMATS: tuple[str, ...] = tuple(_MODULES)
 
 
-def renderer(fmt: str) -> Renderer:
+def render(fmt: str, result: LintResult, stream: TextIO, **options: Any) -> None:
     try:
         module = _MODULES[fmt]
     except KeyError:
         names = ", ".join(FORMATS)
         raise ValueError(f"unknown output format {fmt!r} (expected one of {names})") from None
-    found: Renderer = importlib.import_module(f"dockopt.report.{module}").render
-    return found
+    renderer: Renderer = importlib.import_module(f"dockopt.report.{module}").render
+    renderer(result, stream, **options)
 
 
-def render(fmt: str, result: LintResult, stream: TextIO, **options: Any) -> None:
-    renderer(fmt)(result, stream, **options)
-
-
-__all__ = ["FORMATS", "LintResult", "Renderer", "render", "renderer"]
+__all__ = ["FORMATS", "LintResult", "Renderer", "render"]
