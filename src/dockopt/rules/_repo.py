@@ -70,18 +70,29 @@ class RepositoryTree:
     declares_builds: bool
     by_name: dict[str, list[str]] = field(default_factory=dict)
     entered: frozenset[str] = frozenset()  # the directories walked ("" for the root; no symlinked one)
+    answers: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)  # has_file's, by path
 
     def is_file(self, path: Path) -> bool:
-        """``path.is_file()``, asked of the walk first: a file it did not list in a directory it entered
-        does not exist (most contexts have no ignore file: no stat for them)."""
+        """``path.is_file()`` for a path below the root, answered as ``has_file`` does."""
         try:
             relative = path.relative_to(self.root).as_posix()
         except ValueError:
             return path.is_file()
-        directory, _, name = relative.rpartition("/")
-        if directory in self.entered and relative not in self.by_name.get(name, ()):
-            return False
-        return path.is_file()
+        return self.has_file(relative)
+
+    def has_file(self, relative: str) -> bool:
+        """Whether the file ``relative`` (to the root) exists, asked of the walk first: a file it did not list
+        in a directory it entered does not exist (most contexts have no ignore file: no stat for them).
+        Answers are kept: the Dockerfiles of one context ask about the same few files."""
+        known = self.answers.get(relative)
+        if known is None:
+            directory, _, name = relative.rpartition("/")
+            if directory in self.entered and relative not in self.by_name.get(name, ()):
+                known = False
+            else:
+                known = (self.root / relative).is_file()
+            self.answers[relative] = known
+        return known
 
     def has_candidates(self, context: str) -> bool:
         """Whether the context may hold something a .dockerignore should leave out (checked precisely later)."""

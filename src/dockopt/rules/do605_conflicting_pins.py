@@ -164,18 +164,11 @@ class ConflictingPins(RepositoryRule):
         for use in context_uses(repo):
             contexts.setdefault(use.dockerfile, []).append(use.context)
         found: list[str] = []
-        is_file: dict[str, bool] = {}  # Dockerfiles of one context install the same few files
-
-        def exists(path: str) -> bool:
-            known = is_file.get(path)
-            if known is None:
-                known = is_file[path] = (repo.root / path).is_file()
-            return known
-
+        has_file = repository_tree(repo).has_file
         for dockerfile, fact in sorted(facts.items()):
             for requirement in fact.requirement_files:
                 for context in contexts.get(dockerfile, [posixpath.dirname(dockerfile) or "."]):
-                    path = next((join(context, c) for c in requirement.candidates if exists(join(context, c))), None)
+                    path = next((join(context, c) for c in requirement.candidates if has_file(join(context, c))), None)
                     if path is not None:
                         found.append(posixpath.normpath(path))
                         break
