@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from dockopt.findings import Finding, Severity
 from dockopt.rules.base import Rule
 from dockopt.rules.context import FileContext
-from dockopt.shell import Command
+from dockopt.shell import Command, Word
 
 # Environment variables that switch certificate checks off, and the values that do it.
 _ENV_OFF = {
@@ -87,45 +87,42 @@ def _env_reason(name: str, value: str) -> str | None:
     return None
 
 
-# The commands _command_reason knows a certificate or signature switch of (and python -m pip).
-_CHECKED = frozenset(
-    {"curl", "wget", "pip", "pip3", "uv", "git", "npm", "yarn", "pnpm", "apk", "apt-get", "apt", "dnf", "yum",
-     "microdnf", "rpm"}
-)  # fmt: skip
-
-
 def _command_reason(command: Command) -> str | None:
     for name, value in command.assignments:
         reason = _env_reason(name, value)
         if reason:
             return f"{name}={value} {reason}"
     name = command.name
-    if name not in _CHECKED and not name.startswith("python"):
-        return None  # most commands of a RUN
-    texts = [w.text.lower() for w in command.args]
     if name == "curl" and command.has_flag("-k", "--insecure"):
         return "curl -k/--insecure downloads without checking the server certificate"
     if name == "wget" and command.has_flag("--no-check-certificate"):
         return "wget --no-check-certificate downloads without checking the server certificate"
-    is_pip = name in ("pip", "pip3") or (name.startswith("python") and "pip" in texts[:2])
+    is_pip = name in ("pip", "pip3") or (name.startswith("python") and "pip" in _texts(command.args[:2]))
     if is_pip and command.has_flag("--trusted-host"):
         return "pip --trusted-host skips certificate checks for that index: a man in the middle can serve any package"
     if name == "uv" and command.has_flag("--allow-insecure-host"):
         return "uv --allow-insecure-host skips certificate checks for that index"
     if name == "git":
+        texts = _texts(command.args)
         for i, text in enumerate(texts):
             following = texts[i + 1] if i + 1 < len(texts) else ""
             switched_off = text.endswith(("=false", "=0")) or following in ("false", "0")
             if text.startswith("http.sslverify") and switched_off:
                 return "git with http.sslVerify=false clones without checking the server certificate"
-    if name in ("npm", "yarn", "pnpm") and "strict-ssl" in texts and "false" in texts:
+    if name in ("npm", "yarn", "pnpm") and {"strict-ssl", "false"} <= set(_texts(command.args)):
         return f"{name} strict-ssl false turns off certificate checks for every package download"
     if name == "apk" and command.has_flag("--allow-untrusted"):
         return "apk --allow-untrusted installs packages whose signature is not checked"
     if name in ("apt-get", "apt") and (
-        command.has_flag("--allow-unauthenticated") or any("allowunauthenticated=true" in t for t in texts)
+        command.has_flag("--allow-unauthenticated")
+        or any("allowunauthenticated=true" in text for text in _texts(command.args))
     ):
         return f"{name} --allow-unauthenticated installs packages whose signature is not checked"
     if name in ("dnf", "yum", "microdnf", "rpm") and command.has_flag("--nogpgcheck", "--nosignature"):
         return f"{name} installs packages without checking their signatures"
     return None
+
+
+def _texts(words: Sequence[Word]) -> list[str]:
+    """The words in lower case (asked only for the commands whose switches are spelt in any case)."""
+    return [w.text.lower() for w in words]
